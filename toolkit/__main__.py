@@ -1,0 +1,75 @@
+"""Command line: ``python -m toolkit doctor | run | learner``.
+
+- ``doctor``  checks a learner's setup and prints a pass/fail table to paste to an instructor.
+- ``run``     executes notebooks with a fresh kernel, with timings (``--in-place`` stores outputs).
+- ``learner`` writes a learner copy of the course: solution cells replaced by ``answer = ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from toolkit.doctor import doctor
+
+__all__ = ["main"]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    report = doctor()
+    print(report.to_string(index=False))
+    failed = report[(report["status"] == "FAIL") & report["required"]]
+    if len(failed):
+        print(f"\n{len(failed)} required check(s) failed. Fix them with `make lab` (or "
+              "`pip install -e .[lab]` in your environment) and run the doctor again.")
+        return 1
+    print("\nAll required checks passed: you are ready for the course.")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from toolkit.notebooks import execute_notebook
+
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    total = 0.0
+    for path in paths:
+        seconds = execute_notebook(Path(path), in_place=args.in_place, timeout=args.timeout)
+        total += seconds
+        print(f"{Path(path).name:45s} {seconds:6.1f} s")
+    print(f"{'total':45s} {total:6.1f} s")
+    return 0
+
+
+def _cmd_learner(args: argparse.Namespace) -> int:
+    from toolkit.notebooks import make_learner_copy
+
+    written = make_learner_copy(ROOT / "notebooks", Path(args.out), overwrite=args.overwrite)
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("doctor", help="check this setup for the course").set_defaults(func=_cmd_doctor)
+    run = sub.add_parser("run", help="execute notebooks with a fresh kernel, with timings")
+    run.add_argument("notebooks", nargs="*", help="default: every notebooks/NN_*.ipynb")
+    run.add_argument("--in-place", action="store_true", help="store the outputs in the files")
+    run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    run.set_defaults(func=_cmd_run)
+    learner = sub.add_parser("learner", help="write the learner copy (solutions removed)")
+    learner.add_argument("--out", default=str(ROOT / "learner"), help="default: ./learner")
+    learner.add_argument("--overwrite", action="store_true",
+                         help="replace notebooks already in --out (a learner's work is lost)")
+    learner.set_defaults(func=_cmd_learner)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Argument checks shared by every public function.
+
+Each helper raises ``ValueError`` for a bad value and ``TypeError`` for a bad type, with a
+message that names the argument, says what was expected and shows what was received, so a
+learner knows what to change. Same mistake, same exception type, everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_one_of(value: Any, name: str, allowed: Iterable[Any]) -> Any:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed``."""
+    allowed = list(allowed)
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {options}; got {_short(value)}.")
+    return value
+
+
+def check_dataframe(df: Any, name: str, *, allow_empty: bool = False) -> pd.DataFrame:
+    """Return ``df`` if it is a non-empty ``DataFrame`` with unique column names."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame; got {type(df).__name__}.")
+    if not allow_empty and df.empty:
+        raise ValueError(f"{name} is empty; it needs at least one row and one column.")
+    duplicated = df.columns[df.columns.duplicated()].tolist()
+    if duplicated:
+        raise ValueError(
+            f"{name} has duplicate column names {duplicated!r}; rename them so each is unique."
+        )
+    return df
+
+
+def check_columns(df: pd.DataFrame, columns: Sequence[str] | str, name: str) -> list[str]:
+    """Return ``columns`` as a list, raising ``ValueError`` for any not in ``df``."""
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{name} names column(s) {missing!r} that are not in the data; "
+            f"available columns are {list(df.columns)!r}."
+        )
+    return cols
+
+
+def check_labels(y: Any, name: str, *, min_classes: int = 1) -> pd.Series:
+    """Return ``y`` as a ``Series``: one-dimensional, non-empty, no missing values.
+
+    ``min_classes=2`` also requires at least two distinct values (a classifier needs them).
+    """
+    if isinstance(y, pd.DataFrame):
+        if y.shape[1] != 1:
+            raise ValueError(f"{name} must be one-dimensional; got a frame with {y.shape[1]} columns.")
+        y = y.iloc[:, 0]
+    if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
+        raise TypeError(f"{name} must be array-like (list, numpy array or Series); got {_short(y)}.")
+    series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
+    if series.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {np.shape(y)}.")
+    if len(series) == 0:
+        raise ValueError(f"{name} is empty; it needs at least one value.")
+    n_missing = int(series.isna().sum())
+    if n_missing:
+        raise ValueError(
+            f"{name} contains {n_missing} missing value(s) (NaN/None); "
+            "drop or fill those rows first."
+        )
+    classes = pd.unique(series)
+    if len(classes) < min_classes:
+        raise ValueError(
+            f"{name} must contain at least {min_classes} classes; got only {sorted(classes)!r}."
+        )
+    return series
+
+
+def check_same_length(**arrays: Any) -> int:
+    """Raise ``ValueError`` unless every array has the same length; return it."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        parts = ", ".join(f"{k} has {v}" for k, v in lengths.items())
+        raise ValueError(f"{' and '.join(lengths)} must have the same length; {parts}.")
+    return next(iter(lengths.values()))
+
+
+def check_probability(value: Any, name: str) -> float:
+    """Return ``value`` as a float in [0, 1], else raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{name} must be a number between 0 and 1; got {_short(value)}.")
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{name} must be between 0 and 1; got {value!r}.")
+    return float(value)
+
+
+def check_probabilities(p: Any, name: str) -> np.ndarray:
+    """Return ``p`` as a float array with every value in [0, 1] and none missing."""
+    arr = np.asarray(p, dtype=float)
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; it needs at least one probability.")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} contains missing values (NaN); probabilities must be numbers.")
+    if (arr < 0).any() or (arr > 1).any():
+        raise ValueError(
+            f"{name} must hold probabilities between 0 and 1; "
+            f"got values from {arr.min():.3g} to {arr.max():.3g}."
+        )
+    return arr
+
+
+def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Return ``value`` if it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {_short(value)}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value!r}.")
+    return int(value)

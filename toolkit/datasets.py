@@ -1,0 +1,163 @@
+"""Load the data shipped with the course, with the right dtypes, and read its datasheets.
+
+Everything is on disk in the repository's ``datasets/`` folder: nothing is downloaded, so the
+course works on a train or in a workshop with bad Wi-Fi.
+
+>>> from toolkit import datasets
+>>> history = datasets.load("history")
+>>> history.shape
+(5000, 19)
+>>> str(history["month"].dtype), str(history["plan"].dtype), str(history["autopay"].dtype)
+('datetime64[us]', 'category', 'bool')
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["DATA_DIR", "datasheet", "list_datasets", "load"]
+
+#: Where the CSV files live. Set the ``TOOLKIT_DATA_DIR`` environment variable to move them.
+DATA_DIR = Path(os.environ.get("TOOLKIT_DATA_DIR", Path(__file__).resolve().parents[1] / "datasets"))
+
+_CUSTOMER_CATEGORIES = ["region", "plan", "contract", "payment_method"]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    file: str
+    summary: str
+    dates: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    booleans: list[str] = field(default_factory=list)
+    strings: list[str] = field(default_factory=list)
+
+
+_SPECS = {
+    "history": _Spec(
+        "history.csv", "Nimbus Mobile customers in 2024, with the churn label as recorded",
+        dates=["month", "signup_date"], categories=_CUSTOMER_CATEGORIES,
+        booleans=["autopay", "paperless_billing", "family_plan"],
+        strings=["customer_id", "device_model", "last_complaint"]),
+    "history_truth": _Spec(
+        "history_truth.csv", "answer key for history: real outcome, label errors, duplicates",
+        categories=["outcome"], booleans=["label_is_wrong"],
+        strings=["customer_id", "duplicate_of"]),
+    "annotations": _Spec(
+        "annotations.csv", "300 customers labelled by 4 annotators, before and after a guideline",
+        categories=["annotator", "round"], strings=["customer_id"]),
+    "production": _Spec(
+        "production.csv", "customers scored by the deployed model, monthly batches of 2025",
+        dates=["month", "signup_date"], categories=_CUSTOMER_CATEGORIES,
+        booleans=["autopay", "paperless_billing", "family_plan"],
+        strings=["customer_id", "device_model", "last_complaint"]),
+    "production_labels": _Spec(
+        "production_labels.csv", "churn labels for production, available one month late",
+        dates=["month", "label_available_from"], strings=["customer_id"]),
+    "events": _Spec(
+        "events.csv", "the scripted production events (spoiler: read it after notebook 09)",
+        categories=["kind", "shape"],
+        strings=["event", "column", "start_month", "end_month", "detectable_in", "size",
+                 "description"]),
+    "penguins": _Spec(
+        "penguins.csv", "Palmer penguins (real data, CC0): 344 penguins, 3 species",
+        categories=["species", "island", "sex"]),
+}
+
+
+def list_datasets() -> pd.DataFrame:
+    """Return one row per shipped dataset: its name, file, size and a one-line summary.
+
+    Examples
+    --------
+    >>> from toolkit.datasets import list_datasets
+    >>> list_datasets()["name"].tolist()[:3]
+    ['history', 'history_truth', 'annotations']
+    """
+    rows = []
+    for name, spec in _SPECS.items():
+        path = DATA_DIR / spec.file
+        n_rows = sum(1 for _ in path.open(encoding="utf-8")) - 1 if path.exists() else 0
+        rows.append({"name": name, "file": spec.file, "rows": n_rows, "summary": spec.summary})
+    return pd.DataFrame(rows)
+
+
+def _spec(name: str) -> _Spec:
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string such as 'history'; got {type(name).__name__}.")
+    if name not in _SPECS:
+        raise ValueError(
+            f"name must be one of {', '.join(repr(n) for n in _SPECS)}; got {name!r}. "
+            "Call toolkit.datasets.list_datasets() to see what each holds."
+        )
+    return _SPECS[name]
+
+
+def load(name: str) -> pd.DataFrame:
+    """Load a shipped dataset as a ``DataFrame`` with its intended dtypes.
+
+    Dates are parsed to ``datetime64``, yes/no columns are ``bool``, low-cardinality
+    categoricals are ``category``, and free text and identifiers stay strings (``object`` on
+    pandas 2, ``str`` on pandas 3), with missing text as ``NaN``.
+
+    Parameters
+    ----------
+    name : str
+        One of the names in :func:`list_datasets`, e.g. ``"history"`` or ``"production"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A fresh copy each call, so changing it never changes the file or other notebooks.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a shipped dataset; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from toolkit.datasets import load
+    >>> history = load("history")
+    >>> round(history["churned"].mean(), 3)
+    0.196
+    >>> load("penguins")["species"].cat.categories.tolist()
+    ['Adelie', 'Chinstrap', 'Gentoo']
+    """
+    spec = _spec(name)
+    path = DATA_DIR / spec.file
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing. Rebuild the case study with `python datasets/build.py` from "
+            "the repository root, or set TOOLKIT_DATA_DIR to the folder that holds the CSVs."
+        )
+    # Text columns are read as text whatever they contain, so "" stays missing and ids stay ids.
+    dtypes = {col: "category" for col in spec.categories}
+    df = pd.read_csv(path, dtype=dtypes, parse_dates=spec.dates or False)
+    for col in spec.booleans:
+        df[col] = df[col].astype(bool)
+    return df
+
+
+def datasheet(name: str) -> str:
+    """Return the datasheet of a dataset as markdown, from ``datasets/README.md``.
+
+    In a notebook, show it with ``IPython.display.Markdown(datasheet("history"))``.
+
+    Examples
+    --------
+    >>> from toolkit.datasets import datasheet
+    >>> datasheet("history").splitlines()[0]
+    '## history'
+    """
+    _spec(name)
+    text = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    match = re.search(rf"^## {re.escape(name)}\b.*?(?=^## |\Z)", text, flags=re.M | re.S)
+    if match is None:
+        raise ValueError(f"datasets/README.md has no '## {name}' section; add one.")
+    return match.group(0).strip()

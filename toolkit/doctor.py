@@ -1,0 +1,118 @@
+"""A setup check for attendees: ``python -m toolkit doctor`` or ``toolkit.doctor.doctor()``.
+
+Each row is one check with its status (``ok`` / ``FAIL``), what was found and what is needed,
+so an attendee can paste the table to an instructor and the fix is obvious.
+
+>>> from toolkit.doctor import doctor
+>>> report = doctor()
+>>> list(report.columns)
+['check', 'status', 'found', 'needed', 'required']
+>>> bool((report["status"] == "ok").all())
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import sys
+from importlib import metadata
+
+import pandas as pd
+
+__all__ = ["MINIMUM_PYTHON", "MINIMUMS", "doctor"]
+
+MINIMUM_PYTHON = (3, 10)
+
+#: Distribution name -> (import name, minimum version, required for the course?).
+#: A test keeps this table equal to the dependencies in pyproject.toml.
+MINIMUMS = {
+    "pandas": ("pandas", "2.2", True),
+    "numpy": ("numpy", "1.26", True),
+    "scipy": ("scipy", "1.11", True),
+    "scikit-learn": ("sklearn", "1.5", True),
+    "matplotlib": ("matplotlib", "3.8", True),
+    "seaborn": ("seaborn", "0.13", True),
+    "ipywidgets": ("ipywidgets", "8.1", True),
+    "skops": ("skops", "0.10", True),
+    "tqdm": ("tqdm", "4.66", True),
+    "jupyterlab": ("jupyterlab", "4", False),
+}
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split(".")[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _row(check: str, ok: bool, found: str, needed: str, required: bool = True) -> dict:
+    return {"check": check, "status": "ok" if ok else "FAIL", "found": found, "needed": needed,
+            "required": required}
+
+
+def _package_row(dist: str, module: str, minimum: str, required: bool) -> dict:
+    try:
+        importlib.import_module(module)
+        version = metadata.version(dist)
+    except ImportError as exc:
+        return _row(dist, False, f"not importable ({exc.__class__.__name__})",
+                    f">= {minimum}: pip install '{dist}>={minimum}'", required)
+    ok = _version_tuple(version) >= _version_tuple(minimum)
+    return _row(dist, ok, version, f">= {minimum}", required)
+
+
+def _try(check: str, action, needed: str) -> dict:
+    try:
+        found = action()
+    except Exception as exc:  # the doctor reports every failure instead of stopping at one
+        return _row(check, False, f"{exc.__class__.__name__}: {exc}"[:80], needed)
+    return _row(check, True, found, needed)
+
+
+def _load_datasets() -> str:
+    from toolkit.datasets import list_datasets, load
+
+    names = list_datasets()["name"].tolist()
+    rows = sum(len(load(name)) for name in names)
+    return f"{len(names)} datasets, {rows:,} rows"
+
+
+def _render_figure() -> str:
+    import matplotlib.pyplot as plt
+
+    from toolkit.lifecycle import draw_lifecycle
+
+    ax = draw_lifecycle()
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png")
+    plt.close(ax.figure)
+    return f"PNG, {buffer.tell() // 1024} kB"
+
+
+def _kernel() -> str:
+    in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
+    return f"{sys.executable} ({'virtual environment' if in_venv else 'system Python'})"
+
+
+def doctor() -> pd.DataFrame:
+    """Check Python, the packages, the data and plotting; return one row per check.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``check``, ``status`` (``"ok"`` or ``"FAIL"``), ``found``, ``needed`` and
+        ``required`` (a failed optional check does not stop the course).
+    """
+    version = ".".join(map(str, sys.version_info[:3]))
+    needed = ".".join(map(str, MINIMUM_PYTHON))
+    rows = [_row("python", sys.version_info[:2] >= MINIMUM_PYTHON, version, f">= {needed}")]
+    rows += [_package_row(dist, *spec) for dist, spec in MINIMUMS.items()]
+    rows.append(_row("kernel", True, _kernel(), "the course's .venv or conda env", False))
+    rows.append(_try("datasets load", _load_datasets, "the CSVs in datasets/"))
+    rows.append(_try("a figure renders", _render_figure, "matplotlib can draw"))
+    return pd.DataFrame(rows)

@@ -1,0 +1,39 @@
+"""Exercises of notebook 00 (start here)."""
+
+from toolkit.exercises import Exercise, register
+
+
+def _churn_share() -> float:
+    from toolkit.datasets import load
+
+    return float(load("history")["churned"].mean())
+
+
+register(Exercise(
+    "0.1",
+    "How many phases does the lifecycle figure show?",
+    expected=4,
+    tolerance=0,
+    mistakes={
+        3: "Scoping is a phase too: deciding what to build comes before any data.",
+        10: "10 counts the steps inside the boxes; count the big boxes (the phases).",
+        5: "5 counts the Data phase twice; monitoring and retraining belong to Deployment.",
+    },
+    hints=("Look at the big boxes in the figure, not the steps inside them.",
+           "Scoping, Data, ... how many bold titles are there?"),
+    explanation="Scoping, data, modeling and deployment, joined by two loops back.",
+))
+
+register(Exercise(
+    "0.2",
+    "What share of the customers in `history` churned (a fraction between 0 and 1)?",
+    expected=_churn_share,
+    tolerance=0.005,
+    mistakes=lambda: {
+        1 - _churn_share(): "That is the share who *stayed*; churned is the column with the 1s.",
+        _churn_share() * 5000: "That is a count of customers; divide by the number of rows.",
+    },
+    hints=("The label is the `churned` column: 1 means the customer left.",
+           "The mean of a 0/1 column is the share of 1s: `history['churned'].mean()`."),
+    explanation="About one customer in five leaves: remember it when you meet accuracy.",
+))

@@ -1,0 +1,291 @@
+"""Self-checking exercises: ``check(exercise_id, answer)`` and progressive ``hint(exercise_id)``.
+
+Each notebook's exercises live in ``toolkit/exercise_bank/nbNN.py``. An exercise knows its
+expected answer and the *common wrong answers*, so a mistake gets feedback about that mistake
+rather than a bare "wrong". Nothing here raises on a wrong answer, and ``answer = ...`` (the
+placeholder in the learner copy) is reported as "not attempted yet".
+
+>>> from toolkit import exercises
+>>> exercises.check("0.1", ...).status
+'not attempted'
+>>> exercises.check("0.1", 4).status
+'correct'
+>>> print(exercises.check("0.1", 10))
+Exercise 0.1 — not quite. 10 counts the steps inside the boxes...
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import math
+import numbers
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Exercise", "Feedback", "check", "hint", "list_exercises", "register", "reset_hints"]
+
+KINDS = ("number", "choice", "set", "custom")
+_REGISTRY: dict[str, Exercise] = {}
+_HINTS_GIVEN: dict[str, int] = {}
+_BANK_LOADED = False
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: what is asked, the expected answer, and feedback for common mistakes.
+
+    Parameters
+    ----------
+    id : str
+        Stable, visible id "N.k": notebook number N, exercise k (e.g. ``"2.1"``).
+    question : str
+        One sentence; the notebook holds the full prompt.
+    expected : object or callable
+        The right answer, or a function of no arguments that computes it (from the data).
+    kind : {"number", "choice", "set", "custom"}, default="number"
+        - ``"number"``: a real number, right within ``tolerance``.
+        - ``"choice"``: one of ``options`` (case and surrounding spaces ignored).
+        - ``"set"``: a collection of strings (order ignored), e.g. column names.
+        - ``"custom"``: ``validate(answer)`` returns ``None`` when right, else the feedback.
+    tolerance : float, default=0.01
+        Absolute tolerance for ``"number"``.
+    options : tuple of str, default=()
+        The allowed answers for ``"choice"``.
+    mistakes : dict or callable, default={}
+        Common wrong answer -> the feedback that explains that mistake (or a function of no
+        arguments returning that dict, when the wrong answers come from the data). Numbers are
+        matched within ``tolerance``, choices by name, sets as sets.
+    hints : tuple of str, default=()
+        Given one at a time by :func:`hint`, from gentle to explicit.
+    explanation : str, default=""
+        Shown with a correct answer: why it is right.
+    validate : callable, optional
+        For ``kind="custom"``.
+    """
+
+    id: str
+    question: str
+    expected: Any = None
+    kind: str = "number"
+    tolerance: float = 0.01
+    options: tuple[str, ...] = ()
+    mistakes: dict[Any, str] | Callable[[], dict[Any, str]] = field(default_factory=dict)
+    hints: tuple[str, ...] = ()
+    explanation: str = ""
+    validate: Callable[[Any], str | None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS!r}; got {self.kind!r}.")
+        if self.kind == "custom" and self.validate is None:
+            raise ValueError(f"Exercise {self.id}: kind='custom' needs a validate function.")
+        if self.kind == "choice" and not self.options:
+            raise ValueError(f"Exercise {self.id}: kind='choice' needs options.")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The result of :func:`check` or :func:`hint`; shows itself as markdown in Jupyter."""
+
+    exercise_id: str
+    status: str  # "correct", "incorrect", "not attempted" or "hint"
+    message: str
+
+    _HEADINGS = {"correct": "correct!", "incorrect": "not quite.",
+                 "not attempted": "not attempted yet.", "hint": "hint"}
+    _ICONS = {"correct": "✅", "incorrect": "❌", "not attempted": "✏️", "hint": "💡"}
+
+    @property
+    def correct(self) -> bool:
+        """True when the answer was right."""
+        return self.status == "correct"
+
+    def __str__(self) -> str:
+        return f"Exercise {self.exercise_id} — {self._HEADINGS[self.status]} {self.message}"
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        icon = self._ICONS[self.status]
+        heading = f"**Exercise {self.exercise_id} — {self._HEADINGS[self.status]}**"
+        return f"{icon} {heading} {html.escape(self.message, quote=False)}"
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (the bank modules call this at import).
+
+    Examples
+    --------
+    >>> from toolkit.exercises import Exercise, register
+    >>> ex = register(Exercise("99.1", "How many sides has a coin?", expected=2))
+    >>> ex.id
+    '99.1'
+    """
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be an Exercise; got {type(exercise).__name__}.")
+    if exercise.id in _REGISTRY and _REGISTRY[exercise.id] != exercise:
+        raise ValueError(f"exercise id {exercise.id!r} is already registered by another exercise.")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def _load_bank() -> None:
+    global _BANK_LOADED
+    if _BANK_LOADED:
+        return
+    from toolkit import exercise_bank
+
+    for module in pkgutil.iter_modules(exercise_bank.__path__):
+        importlib.import_module(f"toolkit.exercise_bank.{module.name}")
+    _BANK_LOADED = True
+
+
+def _get(exercise_id: Any) -> Exercise:
+    _load_bank()
+    if not isinstance(exercise_id, str):
+        raise TypeError(f"exercise_id must be a string such as '2.1'; got {exercise_id!r}.")
+    if exercise_id not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY, key=_sort_key))
+        raise ValueError(f"exercise_id {exercise_id!r} is not a known exercise; known ids: {known}.")
+    return _REGISTRY[exercise_id]
+
+
+def _sort_key(exercise_id: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in exercise_id.split("."))
+
+
+def list_exercises() -> list[str]:
+    """Return the ids of every registered exercise, in notebook order.
+
+    Examples
+    --------
+    >>> from toolkit.exercises import list_exercises
+    >>> "0.1" in list_exercises()
+    True
+    """
+    _load_bank()
+    return sorted(_REGISTRY, key=_sort_key)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _close(a: Any, b: Any, tolerance: float) -> bool:
+    return _is_number(a) and _is_number(b) and math.isclose(float(a), float(b), abs_tol=tolerance)
+
+
+def _normalise_set(value: Any) -> frozenset[str] | None:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return None
+    return frozenset(str(v).strip() for v in value)
+
+
+def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
+    ident = exercise.id
+    mistakes = exercise.mistakes() if callable(exercise.mistakes) else exercise.mistakes
+
+    def wrong(message: str) -> Feedback:
+        return Feedback(ident, "incorrect", message)
+
+    if exercise.kind == "custom":
+        problem = exercise.validate(answer)
+        return Feedback(ident, "correct", exercise.explanation) if problem is None else wrong(problem)
+
+    if exercise.kind == "number":
+        if hasattr(answer, "item") and getattr(answer, "size", 1) == 1:
+            answer = answer.item()  # numpy scalars and one-element arrays
+        if not _is_number(answer) or math.isnan(float(answer)):
+            return wrong(f"The answer should be a single number; got {answer!r}.")
+        if _close(answer, expected, exercise.tolerance):
+            return Feedback(ident, "correct", exercise.explanation)
+        for value, message in mistakes.items():
+            if _close(answer, value, exercise.tolerance):
+                return wrong(message)
+        if 0 <= expected <= 1 and _close(float(answer) / 100, expected, exercise.tolerance):
+            return wrong("That looks like a percentage; give a fraction between 0 and 1.")
+        return wrong("Check your computation; `hint` gives a nudge.")
+
+    if exercise.kind == "choice":
+        given = answer.strip().lower() if isinstance(answer, str) else answer
+        options = {o.lower(): o for o in exercise.options}
+        if given not in options:
+            return wrong(f"Choose one of {', '.join(repr(o) for o in exercise.options)}; got {answer!r}.")
+        if options[given] == expected:
+            return Feedback(ident, "correct", exercise.explanation)
+        return wrong(mistakes.get(options[given], "That is not the best choice; think again."))
+
+    given = _normalise_set(answer)  # kind == "set"
+    if given is None:
+        return wrong(f"The answer should be a list of names; got {answer!r}.")
+    want = frozenset(expected)
+    if given == want:
+        return Feedback(ident, "correct", exercise.explanation)
+    for value, message in mistakes.items():
+        if given == frozenset(value):
+            return wrong(message)
+    missing, extra = sorted(want - given), sorted(given - want)
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing")
+    if extra:
+        parts.append(f"{len(extra)} that should not be there ({', '.join(extra)})")
+    return wrong(f"Close: your list has {' and '.join(parts)}.")
+
+
+def check(exercise_id: str, answer: Any) -> Feedback:
+    """Check an answer and return feedback; never raises on a wrong answer.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The id shown in the notebook, e.g. ``"2.1"``.
+    answer : object
+        Your answer. ``...`` (Ellipsis) means "not attempted yet".
+
+    Returns
+    -------
+    Feedback
+        ``.status`` is ``"correct"``, ``"incorrect"`` or ``"not attempted"``; ``.message`` says
+        why. It renders as markdown in Jupyter and as plain text elsewhere.
+
+    Examples
+    --------
+    >>> from toolkit.exercises import check
+    >>> check("0.1", 4).correct
+    True
+    """
+    exercise = _get(exercise_id)
+    if answer is ...:
+        return Feedback(exercise_id, "not attempted",
+                        "Replace `...` with your answer and run the cell again.")
+    expected = exercise.expected() if callable(exercise.expected) else exercise.expected
+    return _compare(exercise, answer, expected)
+
+
+def hint(exercise_id: str) -> Feedback:
+    """Return the next hint for an exercise: each call reveals one more.
+
+    Examples
+    --------
+    >>> from toolkit.exercises import hint, reset_hints
+    >>> reset_hints()
+    >>> print(hint("0.1"))
+    Exercise 0.1 — hint 1/2: Look at the big boxes in the figure, not the steps inside them.
+    """
+    exercise = _get(exercise_id)
+    if not exercise.hints:
+        return Feedback(exercise_id, "hint", "no hints for this one: reread the section above.")
+    shown = _HINTS_GIVEN.get(exercise_id, 0)
+    index = min(shown, len(exercise.hints) - 1)
+    _HINTS_GIVEN[exercise_id] = shown + 1
+    return Feedback(exercise_id, "hint",
+                    f"{index + 1}/{len(exercise.hints)}: {exercise.hints[index]}")
+
+
+def reset_hints() -> None:
+    """Forget which hints were given, so :func:`hint` starts again from the first."""
+    _HINTS_GIVEN.clear()
