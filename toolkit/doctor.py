@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import sys
 from importlib import metadata
@@ -57,9 +58,14 @@ def _row(check: str, ok: bool, found: str, needed: str, required: bool = True) -
 
 def _package_row(dist: str, module: str, minimum: str, required: bool) -> dict:
     try:
-        importlib.import_module(module)
+        # Import what the course needs (a broken install shows up here); only look for the
+        # optional ones, since importing JupyterLab alone takes seconds.
+        if required:
+            importlib.import_module(module)
+        elif importlib.util.find_spec(module) is None:
+            raise ModuleNotFoundError(module)
         version = metadata.version(dist)
-    except ImportError as exc:
+    except (ImportError, ValueError) as exc:
         return _row(dist, False, f"not importable ({exc.__class__.__name__})",
                     f">= {minimum}: pip install '{dist}>={minimum}'", required)
     ok = _version_tuple(version) >= _version_tuple(minimum)

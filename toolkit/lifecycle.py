@@ -110,7 +110,7 @@ def draw_lifecycle(highlight: str | None = None, ax=None):
             ax.add_patch(FancyArrowPatch((x0 - gap + 0.05, height / 2), (x0 - 0.05, height / 2),
                                          arrowstyle="-|>", mutation_scale=18, color="black"))
     for (src, dst, why), (y, rad, text_y) in zip(
-            LOOPS, [(height, 0.45, height + 0.72), (0, 0.45, -0.72)]):
+            LOOPS, [(height, 0.45, height + 0.72), (0, 0.45, -0.72)], strict=True):
         sign = 1 if y else -1
         ax.add_patch(FancyArrowPatch((centers[src], y + 0.04 * sign), (centers[dst], y + 0.04 * sign),
                                      connectionstyle=f"arc3,rad={rad * sign}", arrowstyle="-|>",

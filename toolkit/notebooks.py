@@ -1,4 +1,4 @@
-"""Maintainer tools for the course notebooks: execute them, and make the learner copy.
+r"""Maintainer tools for the course notebooks: execute them, and make the learner copy.
 
 The ``.ipynb`` files are the source of truth. Solutions are code cells tagged ``solution``; the
 learner copy replaces each with ``answer = ...`` so the check cell after it reports "not
@@ -9,18 +9,26 @@ attempted yet" instead of failing.
 >>> nb = nbformat.v4.new_notebook(cells=[
 ...     nbformat.v4.new_code_cell("answer = 0.5", metadata={"tags": ["solution"]})])
 >>> strip_solutions(nb).cells[0].source
-'# Exercise: write your answer, then run the check below.\\nanswer = ...'
+'# Exercise: write your answer, then run the check below.\nanswer = ...'
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import re
 import time
 from pathlib import Path
 
-__all__ = ["execute_notebook", "make_learner_copy", "normalise", "strip_solutions"]
+__all__ = ["course_map", "execute_notebook", "make_learner_copy", "normalise",
+           "read_header", "strip_solutions"]
 
 LEARNER_CELL = "# Exercise: write your answer, then run the check below.\nanswer = ..."
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+_HEADER = re.compile(
+    r"\*\*Phase:\*\*\s*(?P<phase>[^·]+?)\s*·\s*\*\*Time:\*\*\s*(?P<teaching>\d+) min teaching"
+    r" \+ (?P<exercise>\d+) min exercises \((?P<count>\d+) exercises?\)"
+    r"\s*·\s*\*\*Prerequisites:\*\*\s*(?P<prereq>.+)")
 _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -105,3 +113,42 @@ def make_learner_copy(src: Path, out: Path, *, overwrite: bool = False) -> list[
         nbformat.write(nb, out / path.name)
         written.append(out / path.name)
     return written
+
+
+def read_header(path: Path) -> dict:
+    """Read a notebook's title line and its "Phase · Time · Prerequisites" line.
+
+    Raises ``ValueError`` naming the file when the first cell does not follow the convention
+    in ``docs/maintainers.md``.
+    """
+    path = Path(path)
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    first = "".join(cells[0]["source"]) if cells and cells[0]["cell_type"] == "markdown" else ""
+    title = re.match(r"# (\d\d) · (.+)", first)
+    header = _HEADER.search(first)
+    if title is None or header is None:
+        raise ValueError(
+            f"{path.name}: the first cell must be '# NN · Title' then '**Phase:** … · **Time:** "
+            "T min teaching + E min exercises (K exercises) · **Prerequisites:** …'."
+        )
+    return {"notebook": path.name, "title": title.group(2).strip(),
+            "phase": header.group("phase").strip(),
+            "teaching_min": int(header.group("teaching")),
+            "exercise_min": int(header.group("exercise")),
+            "exercises": int(header.group("count")),
+            "prerequisites": header.group("prereq").strip()}
+
+
+def course_map(folder: Path = NOTEBOOK_DIR):
+    """Return one row per course notebook: title, phase, minutes and number of exercises.
+
+    Examples
+    --------
+    >>> from toolkit.notebooks import course_map
+    >>> course_map().iloc[0]["notebook"]
+    '00_start_here.ipynb'
+    """
+    import pandas as pd
+
+    rows = [read_header(p) for p in sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))]
+    return pd.DataFrame(rows)

@@ -62,10 +62,11 @@ def use_course_style() -> None:
     Examples
     --------
     >>> import matplotlib as mpl
-    >>> from toolkit.plotting import use_course_style, PALETTE
+    >>> from matplotlib.colors import to_hex
+    >>> from toolkit.plotting import use_course_style
     >>> use_course_style()
-    >>> mpl.rcParams["axes.prop_cycle"].by_key()["color"][0] == PALETTE[0]
-    True
+    >>> to_hex(mpl.rcParams["axes.prop_cycle"].by_key()["color"][0])
+    '#0072b2'
     """
     import seaborn as sns
 
@@ -79,8 +80,8 @@ def new_axes(ax=None, figsize: tuple[float, float] | None = None):
     --------
     >>> from toolkit.plotting import new_axes
     >>> ax = new_axes(figsize=(3, 2))
-    >>> tuple(ax.figure.get_size_inches())
-    (3.0, 2.0)
+    >>> ax.figure.get_size_inches().tolist()
+    [3.0, 2.0]
     """
     if ax is not None:
         return ax

@@ -1,0 +1,103 @@
+import filecmp
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.api import types
+
+from toolkit import datasets
+
+ROOT = Path(__file__).resolve().parents[1]
+CUSTOMER_COLUMNS = [
+    "customer_id", "month", "signup_date", "age", "region", "plan", "contract",
+    "payment_method", "tenure_months", "monthly_charges", "data_usage_gb", "support_calls_90d",
+    "autopay", "paperless_billing", "family_plan", "device_model", "last_complaint",
+]
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build", ROOT / "datasets" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_build_rewrites_byte_identical_csvs(tmp_path):
+    tables = _build_module().build_all(tmp_path)
+    assert len(tables) == 6
+    for name in tables:
+        assert filecmp.cmp(tmp_path / f"{name}.csv", ROOT / "datasets" / f"{name}.csv",
+                           shallow=False), f"{name}.csv differs from a fresh build"
+
+
+def test_list_datasets_names_every_file():
+    listing = datasets.list_datasets()
+    assert listing["name"].tolist() == ["history", "history_truth", "annotations", "production",
+                                        "production_labels", "events", "penguins"]
+    for file in listing["file"]:
+        assert (ROOT / "datasets" / file).exists()
+    assert (listing["rows"] > 0).all()
+
+
+def test_history_schema_and_dtypes():
+    history = datasets.load("history")
+    assert list(history.columns) == CUSTOMER_COLUMNS + ["exit_survey_score", "churned"]
+    assert len(history) == 5000
+    assert types.is_datetime64_any_dtype(history["month"])
+    assert types.is_datetime64_any_dtype(history["signup_date"])
+    for col in ["region", "plan", "contract", "payment_method"]:
+        assert isinstance(history[col].dtype, pd.CategoricalDtype), col
+    for col in ["autopay", "paperless_billing", "family_plan"]:
+        assert types.is_bool_dtype(history[col]), col
+    for col in ["customer_id", "device_model", "last_complaint"]:
+        # object on pandas 2, str on pandas 3: a string column either way
+        assert types.is_string_dtype(history[col]) or types.is_object_dtype(history[col]), col
+    for col in ["age", "tenure_months", "monthly_charges", "data_usage_gb", "support_calls_90d"]:
+        assert types.is_numeric_dtype(history[col]), col
+    assert set(history["churned"].unique()) == {0, 1}
+    assert history["customer_id"].is_unique
+
+
+def test_production_has_no_label_and_no_leaky_column():
+    production = datasets.load("production")
+    assert list(production.columns) == CUSTOMER_COLUMNS
+    labels = datasets.load("production_labels")
+    assert labels["customer_id"].tolist() == production["customer_id"].tolist()
+    lag = labels["label_available_from"].dt.to_period("M") - labels["month"].dt.to_period("M")
+    assert (lag.map(lambda d: d.n) == 1).all()
+
+
+def test_load_returns_a_fresh_copy():
+    first = datasets.load("penguins")
+    first.loc[0, "bill_length_mm"] = -1
+    assert datasets.load("penguins").loc[0, "bill_length_mm"] == 39.1
+
+
+def test_penguins_is_the_real_dataset():
+    penguins = datasets.load("penguins")
+    assert penguins.shape == (344, 8)
+    assert penguins["species"].value_counts().to_dict() == {
+        "Adelie": 152, "Gentoo": 124, "Chinstrap": 68}
+
+
+@pytest.mark.parametrize("name", [n for n in datasets.list_datasets()["name"]])
+def test_every_column_is_in_the_datasheet(name):
+    sheet = datasets.datasheet(name)
+    assert sheet.startswith(f"## {name}")
+    if name == "production":  # documented as "the same feature columns as history"
+        return
+    for col in datasets.load(name).columns:
+        assert f"`{col}`" in sheet, f"{name}.{col} is not described in datasets/README.md"
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    ("histroy", ValueError, "name must be one of 'history'"),
+    ("", ValueError, "list_datasets"),
+    (3, TypeError, "name must be a string"),
+], ids=["typo", "empty", "not-a-string"])
+def test_load_rejects_unknown_names(bad, error, match):
+    with pytest.raises(error, match=match):
+        datasets.load(bad)
+    with pytest.raises(error, match=match):
+        datasets.datasheet(bad)
