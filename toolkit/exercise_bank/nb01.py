@@ -1,0 +1,93 @@
+"""Exercises of notebook 01 (scoping)."""
+
+from toolkit.exercises import Exercise, register
+from toolkit.scoping import CHECKLIST, ProjectScope
+
+register(Exercise(
+    "1.1",
+    "Which of these is the business metric of the churn project?",
+    expected="b",
+    kind="choice",
+    options=("a", "b", "c", "d"),
+    mistakes={
+        "a": "Recall of churners measures the *model*: it is an ML metric. The business cares "
+             "about what the retention team achieves with it.",
+        "c": "ROC AUC ranks customers by risk: a model property, not money kept. Useful to "
+             "compare models, invisible to the business.",
+        "d": "The number of offers sent is an activity, not an outcome: sending more offers "
+             "costs more without saying whether anyone stayed.",
+    },
+    hints=("Ask: which of these would the head of the retention team report to the board?",
+           "Business metrics are in euros, customers or hours; ML metrics score predictions."),
+    explanation="Revenue kept is what the business feels; recall or AUC are how we steer the "
+                "model towards it.",
+))
+
+register(Exercise(
+    "1.2",
+    "20 % of customers churn. What accuracy does a model that always predicts 'stays' reach?",
+    expected=0.8,
+    tolerance=0.005,
+    mistakes={
+        0.5: "0.5 is a fair coin's accuracy. Always-'stays' is no coin: it is right on every "
+             "customer who stays, and 80 % of them do.",
+        0.2: "0.2 is the share of churners: the customers always-'stays' gets *wrong*. Its "
+             "accuracy is the share it gets right.",
+        0.0: "It finds none of the churners (recall 0), but accuracy also counts the customers "
+             "who stay, and it gets all of those right.",
+    },
+    hints=("Accuracy = correct predictions / all predictions.",
+           "Which customers does 'stays' get right? How many of them are there?"),
+    explanation="80 % accuracy while catching no churner at all: this is why `gaps()` refuses "
+                "accuracy as the ML metric on this target.",
+))
+
+
+register(Exercise(
+    "1.3",
+    "Predicting next week's lottery numbers: which checklist question fails first?",
+    expected="pattern",
+    kind="choice",
+    options=tuple(CHECKLIST),
+    mistakes={
+        "data": "There are decades of past draws: data is plentiful. It just holds nothing "
+                "to learn.",
+        "human_can_do": "Nobody can do it, true, but that alone is not blocking (people cannot "
+                        "read X-rays at scale either). The real reason is deeper.",
+        "hard_to_code": "No rule can be written, but a model cannot find one either: why not?",
+        "actionable": "Acting on a right prediction would be very valuable indeed!",
+        "errors_ok": "Being wrong costs only a ticket; errors are not the problem here.",
+        "at_scale": "Scale is not the issue: one draw a week is enough to try.",
+    },
+    hints=("A fair draw is random on purpose.",
+           "Does the outcome depend on anything we can observe beforehand?"),
+    explanation="The draw is random by design: there is no pattern, so no model can beat "
+                "chance, however much data it gets.",
+))
+
+
+def _fixed_scope(answer) -> str | None:
+    if not isinstance(answer, ProjectScope):
+        return (f"The answer should be a ProjectScope (e.g. `draft.with_changes(...)`); got "
+                f"{type(answer).__name__}.")
+    gaps = answer.gaps()
+    if "accuracy on a skewed target" in gaps["problem"].tolist():
+        return ("The ML metric is still plain accuracy on a 20 % target: always-'stays' would "
+                "score 80 % with it. Name a metric that looks at the churners, such as recall "
+                "at a given precision.")
+    if not gaps.empty:
+        return f"Still {len(gaps)} gap(s): {', '.join(gaps['problem'])}. Look at `.gaps()`."
+    return None
+
+
+register(Exercise(
+    "1.4",
+    "Fix the draft scope so that `.gaps()` is empty.",
+    kind="custom",
+    validate=_fixed_scope,
+    hints=("Run `draft.gaps()`: each row names a field and says why it matters.",
+           "`draft.with_changes(baseline=..., labels=..., ml_metric=...)` returns a fixed copy.",
+           "A baseline can be as simple as \"always predict 'stays' (80 % accuracy)\"."),
+    explanation="A scope without gaps names its floor, its labels and a metric that cannot be "
+                "gamed by predicting the majority.",
+))
