@@ -1,0 +1,589 @@
+"""Consistent labels: find the rows, items and annotators a model would be confused by.
+
+A model learns whatever the labels say, mistakes included. This module helps you find those
+mistakes before they cost you:
+
+- :func:`find_conflicting_labels`: the same customer twice (identical features) with two labels;
+- :func:`annotator_agreement`: how much several annotators agree beyond chance (Cohen's and
+  Fleiss' kappa, also from a table of vote counts with :func:`fleiss_kappa`), and on which
+  items they disagree;
+- :func:`majority_vote`: one label per item, with the ties reported instead of hidden;
+- :func:`find_suspect_labels`: rows whose given label a cross-validated model finds unlikely
+  (the idea behind *confident learning*), and :func:`precision_at_k` (with
+  :func:`plot_precision_at_k`) to check such flags against a known answer.
+
+>>> import pandas as pd
+>>> from toolkit.labels import annotator_agreement
+>>> votes = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3, 4, 4],
+...                       "annotator": ["ann", "bob"] * 4,
+...                       "label": [1, 1, 0, 0, 1, 0, 0, 0]})
+>>> round(annotator_agreement(votes, item="item").fleiss_kappa, 3)
+0.467
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit._validation import (
+    check_columns,
+    check_dataframe,
+    check_labels,
+    check_positive_int,
+    check_same_length,
+)
+from toolkit.plotting import COLORS, new_axes
+
+__all__ = [
+    "AgreementResult",
+    "annotator_agreement",
+    "find_conflicting_labels",
+    "find_suspect_labels",
+    "fleiss_kappa",
+    "majority_vote",
+    "plot_precision_at_k",
+    "precision_at_k",
+]
+
+
+def _check_not_all_missing(df: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    empty = [c for c in columns if df[c].isna().all()]
+    if empty:
+        raise ValueError(
+            f"{name} column(s) {empty!r} contain only missing values; "
+            "they carry no information, so drop them first."
+        )
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def find_conflicting_labels(df: pd.DataFrame, features: Sequence[str], label: str) -> pd.DataFrame:
+    """Return the rows whose features are identical but whose labels differ.
+
+    Two rows with exactly the same features and opposite labels cannot both be right: either
+    one label is wrong, or the features miss what tells the two cases apart. Missing values
+    count as equal to each other here, so two copies of a row with the same gaps match.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The labelled data.
+    features : list of str
+        The columns that describe a case. Leave out identifiers such as ``customer_id``:
+        two copies of a customer under different ids would otherwise never match.
+    label : str
+        The label column.
+
+    Returns
+    -------
+    DataFrame
+        Every row of ``df`` that belongs to a conflicting group (original index kept), with two
+        columns in front: ``group`` (0, 1, ... one number per set of identical rows) and
+        ``n_rows`` (how many rows share those features). Empty when there is no conflict.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"id": ["a", "b", "c"], "plan": ["Basic", "Basic", "Pro"],
+    ...                    "calls": [2, 2, 0], "churned": [1, 0, 0]})
+    >>> find_conflicting_labels(df, features=["plan", "calls"], label="churned")
+       group  n_rows id   plan  calls  churned
+    0      0       2  a  Basic      2        1
+    1      0       2  b  Basic      2        0
+    """
+    df = check_dataframe(df, "df")
+    features = check_columns(df, features, "features")
+    (label,) = check_columns(df, label, "label")
+    if not features:
+        raise ValueError("features is empty; name at least one column that describes a case.")
+    if label in features:
+        raise ValueError(f"features must not contain the label column {label!r}.")
+    check_labels(df[label], f"label column {label!r}")
+    _check_not_all_missing(df, features, "features")
+
+    # One group per distinct combination of feature values; NaN is a value like any other.
+    groups = df.groupby(features, dropna=False, observed=True, sort=False)
+    n_labels = groups[label].transform("nunique")
+    conflicting = df[n_labels > 1]
+    group_id = groups.ngroup()[conflicting.index]
+    out = conflicting.assign(group=pd.factorize(group_id)[0],
+                             n_rows=groups[label].transform("size")[conflicting.index])
+    out = out[["group", "n_rows", *df.columns]]
+    return out.sort_values("group", kind="stable")
+
+
+# --------------------------------------------------------------------------- annotators
+
+
+def _check_annotations(annotations: Any, item: str, annotator: str, label: str) -> pd.DataFrame:
+    annotations = check_dataframe(annotations, "annotations")
+    check_columns(annotations, [item, annotator, label], "annotations")
+    check_labels(annotations[label], f"annotations column {label!r}")
+    _check_not_all_missing(annotations, [item, annotator], "annotations")
+    names = pd.unique(annotations[annotator])
+    if len(names) < 2:
+        raise ValueError(
+            f"annotations has only one annotator ({names[0]!r}); "
+            "agreement and votes need at least two annotators."
+        )
+    repeated = annotations.duplicated([item, annotator])
+    if repeated.any():
+        first = annotations.loc[repeated, [item, annotator]].iloc[0].tolist()
+        raise ValueError(
+            f"annotations has {int(repeated.sum())} repeated (item, annotator) pair(s), e.g. "
+            f"{first!r}; each annotator may label each item once."
+        )
+    return annotations
+
+
+def _votes(annotations: pd.DataFrame, item: str, label: str) -> pd.DataFrame:
+    """Items x labels table of vote counts."""
+    votes = pd.crosstab(annotations[item], annotations[label])
+    votes.columns.name = label
+    return votes
+
+
+def fleiss_kappa(counts: Any) -> float:
+    """Fleiss' kappa from a table of vote counts: one row per item, one column per label.
+
+    Kappa compares how often raters agree (``P_bar``: for each item, the share of rater
+    pairs that agree, averaged over items) with how often they would agree by chance if they
+    drew labels at random with the observed label shares (``P_e``):
+    ``kappa = (P_bar - P_e) / (1 - P_e)``. 1 is perfect agreement, 0 is chance, below 0 is
+    worse than chance. Items may have different numbers of ratings; items with fewer than two
+    are left out (nobody to agree with).
+
+    Parameters
+    ----------
+    counts : DataFrame or 2-D array
+        ``counts[i, j]`` is how many raters gave label ``j`` to item ``i``.
+
+    Returns
+    -------
+    float
+        Nan when every rating has the same label (chance agreement is then 1).
+
+    Examples
+    --------
+    >>> round(fleiss_kappa([[2, 0], [0, 2], [1, 1], [2, 0]]), 3)
+    0.467
+    """
+    table = np.asarray(counts, dtype=float)
+    if table.ndim != 2 or table.size == 0:
+        raise ValueError(f"counts must be a non-empty 2-D table; got shape {table.shape}.")
+    if np.isnan(table).any() or (table < 0).any():
+        raise ValueError("counts must hold vote counts: numbers >= 0, none missing.")
+    n_i = table.sum(axis=1)
+    table, n_i = table[n_i >= 2], n_i[n_i >= 2]
+    if len(table) == 0:
+        raise ValueError("counts has no item with at least two ratings; kappa needs pairs.")
+    agree_i = ((table**2).sum(axis=1) - n_i) / (n_i * (n_i - 1))
+    p_bar = agree_i.mean()
+    share_j = table.sum(axis=0) / table.sum()
+    p_e = (share_j**2).sum()
+    return float("nan") if np.isclose(p_e, 1.0) else float((p_bar - p_e) / (1 - p_e))
+
+
+@dataclass(frozen=True)
+class AgreementResult:
+    """What :func:`annotator_agreement` measured.
+
+    Attributes
+    ----------
+    pairwise : DataFrame
+        Annotators x annotators: Cohen's kappa of each pair on the items both labelled
+        (1 on the diagonal).
+    fleiss_kappa : float
+        Agreement of all annotators at once, beyond chance.
+    per_item : DataFrame
+        One row per item: ``n_ratings``, ``n_labels`` (distinct labels given), ``agreement``
+        (share of ratings that match the most common one) and ``unanimous``.
+    percent_agreement : float
+        Share of items on which every annotator gave the same label (no chance correction).
+    """
+
+    pairwise: pd.DataFrame
+    fleiss_kappa: float
+    per_item: pd.DataFrame
+    percent_agreement: float
+
+    @property
+    def mean_pairwise_kappa(self) -> float:
+        """Mean Cohen's kappa over all distinct pairs of annotators."""
+        matrix = self.pairwise.to_numpy()
+        return float(np.nanmean(matrix[np.triu_indices_from(matrix, k=1)]))
+
+    def summary(self) -> pd.DataFrame:
+        """One-row table: Fleiss' kappa, mean pairwise Cohen's kappa, percent agreement.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> votes = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3, 4, 4],
+        ...                       "annotator": ["ann", "bob"] * 4,
+        ...                       "label": [1, 1, 0, 0, 1, 0, 0, 0]})
+        >>> annotator_agreement(votes, item="item").summary()
+           fleiss_kappa  mean_pairwise_kappa  percent_agreement
+        0         0.467                  0.5               0.75
+        """
+        return pd.DataFrame({"fleiss_kappa": [self.fleiss_kappa],
+                             "mean_pairwise_kappa": [self.mean_pairwise_kappa],
+                             "percent_agreement": [self.percent_agreement]}).round(3)
+
+    def plot(self, ax=None, title: str = "Pairwise Cohen's kappa"):
+        """Heat map of the pairwise Cohen's kappa, Fleiss' kappa in the title; returns the Axes.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> votes = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3], "annotator": ["a", "b"] * 3,
+        ...                       "label": [1, 1, 0, 0, 1, 0]})
+        >>> annotator_agreement(votes, item="item").plot().get_title().splitlines()
+        ["Pairwise Cohen's kappa", "Fleiss' kappa 0.33"]
+        """
+        ax = new_axes(ax, figsize=(4.8, 4.0))
+        matrix = self.pairwise
+        image = ax.imshow(matrix.to_numpy(), cmap="cividis", vmin=0, vmax=1)
+        ax.figure.colorbar(image, ax=ax, label="Cohen's kappa")
+        ticks = range(len(matrix))
+        ax.set_xticks(ticks, matrix.columns.astype(str))
+        ax.set_yticks(ticks, matrix.index.astype(str))
+        ax.grid(False)
+        for i in ticks:
+            for j in ticks:
+                value = matrix.iat[i, j]
+                ax.text(j, i, "–" if np.isnan(value) else f"{value:.2f}", ha="center",
+                        va="center", color="black" if value > 0.6 else "white")
+        ax.set_title(f"{title}\nFleiss' kappa {self.fleiss_kappa:.2f}")
+        return ax
+
+
+def _cohen_kappa(a: pd.Series, b: pd.Series, labels: list) -> float:
+    from sklearn.metrics import cohen_kappa_score
+
+    both = pd.concat([a, b], axis=1, join="inner")
+    if len(both) == 0:
+        return float("nan")
+    with warnings.catch_warnings():  # undefined kappa (one label only) is reported as NaN
+        warnings.simplefilter("ignore")
+        return float(cohen_kappa_score(both.iloc[:, 0], both.iloc[:, 1], labels=labels,
+                                       replace_undefined_by=np.nan))
+
+
+def annotator_agreement(annotations: pd.DataFrame, item: str = "customer_id",
+                        annotator: str = "annotator", label: str = "label") -> AgreementResult:
+    """Measure how much annotators agree: pairwise Cohen's kappa, Fleiss' kappa, per item.
+
+    Raw agreement flatters: two annotators who both say "stayed" 80 % of the time at random
+    already agree on 68 % of items. Kappa subtracts that chance agreement, so 0 means
+    "no better than chance" and 1 means "always agree". As a rule of thumb, below 0.6 the
+    labelling instructions are ambiguous enough to hurt a model.
+
+    Parameters
+    ----------
+    annotations : DataFrame
+        Long format: one row per (item, annotator) with the label given.
+    item, annotator, label : str, defaults "customer_id", "annotator", "label"
+        The column names.
+
+    Returns
+    -------
+    AgreementResult
+        ``.pairwise``, ``.fleiss_kappa``, ``.per_item``, ``.percent_agreement``,
+        ``.mean_pairwise_kappa``, ``.summary()`` and ``.plot(ax=None)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> votes = pd.DataFrame({"item": [1, 1, 2, 2, 3, 3, 4, 4],
+    ...                       "annotator": ["ann", "bob"] * 4,
+    ...                       "label": [1, 1, 0, 0, 1, 0, 0, 0]})
+    >>> result = annotator_agreement(votes, item="item")
+    >>> result.pairwise
+    annotator  ann  bob
+    annotator
+    ann        1.0  0.5
+    bob        0.5  1.0
+    >>> result.percent_agreement
+    0.75
+    """
+    annotations = _check_annotations(annotations, item, annotator, label)
+    names = sorted(pd.unique(annotations[annotator]), key=str)
+    labels = sorted(pd.unique(annotations[label]), key=str)
+    wide = annotations.pivot(index=item, columns=annotator, values=label)
+    pairwise = pd.DataFrame(np.eye(len(names)), index=pd.Index(names, name=annotator),
+                            columns=pd.Index(names, name=annotator))
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            kappa = _cohen_kappa(wide[first].dropna(), wide[second].dropna(), labels)
+            pairwise.loc[first, second] = pairwise.loc[second, first] = kappa
+
+    votes = _votes(annotations, item, label)
+    n_ratings = votes.sum(axis=1)
+    per_item = pd.DataFrame({
+        "n_ratings": n_ratings,
+        "n_labels": (votes > 0).sum(axis=1),
+        "agreement": votes.max(axis=1) / n_ratings,
+    })
+    per_item["unanimous"] = per_item["n_labels"] == 1
+    rated_twice = per_item["n_ratings"] >= 2
+    return AgreementResult(pairwise=pairwise, fleiss_kappa=fleiss_kappa(votes), per_item=per_item,
+                           percent_agreement=float(per_item.loc[rated_twice, "unanimous"].mean()))
+
+
+def majority_vote(annotations: pd.DataFrame, item: str = "customer_id",
+                  annotator: str = "annotator", label: str = "label") -> pd.DataFrame:
+    """One label per item by majority vote, with ties reported, not hidden.
+
+    A tie (2 votes against 2) has no majority; picking one side silently would hide that the
+    item is ambiguous. Tied items get a missing ``label``, ``tie=True`` and the tied labels in
+    ``tied_labels``, so you can send them to an expert or sharpen the guideline.
+
+    Parameters
+    ----------
+    annotations : DataFrame
+        Long format: one row per (item, annotator) with the label given.
+    item, annotator, label : str, defaults "customer_id", "annotator", "label"
+        The column names.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by item: ``label`` (missing for a tie), ``votes`` (for the winning label),
+        ``n_ratings``, ``agreement`` (votes / n_ratings), ``tie`` and ``tied_labels``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> votes = pd.DataFrame({"item": [1, 1, 1, 2, 2],
+    ...                       "annotator": ["ann", "bob", "cy", "ann", "bob"],
+    ...                       "label": [1, 1, 0, 0, 1]})
+    >>> majority_vote(votes, item="item")
+          label  votes  n_ratings  agreement    tie tied_labels
+    item
+    1         1      2          3   0.666667  False
+    2      <NA>      1          2   0.500000   True        0, 1
+    """
+    annotations = _check_annotations(annotations, item, annotator, label)
+    votes = _votes(annotations, item, label)
+    top = votes.max(axis=1)
+    is_top = votes.eq(top, axis=0)
+    tie = is_top.sum(axis=1) > 1
+    winner = votes.idxmax(axis=1)
+    if pd.api.types.is_integer_dtype(annotations[label]):
+        winner = winner.astype("Int64")  # keeps 0/1 as integers next to the missing ties
+    tied = is_top.apply(lambda row: ", ".join(str(v) for v in row.index[row]), axis=1)
+    return pd.DataFrame({
+        "label": winner.where(~tie),
+        "votes": top,
+        "n_ratings": votes.sum(axis=1),
+        "agreement": top / votes.sum(axis=1),
+        "tie": tie,
+        "tied_labels": tied.where(tie, ""),
+    })
+
+
+# --------------------------------------------------------------------------- suspect labels
+
+
+def find_suspect_labels(X: pd.DataFrame, y: Any, estimator: Any, cv: int = 5,
+                        seed: int = 0) -> pd.DataFrame:
+    """Rank rows by how unlikely a cross-validated model finds their given label.
+
+    The idea behind *confident learning* (Northcutt, Jiang & Chuang, 2021), in three steps:
+
+    1. Each row gets predicted probabilities from a model that never saw that row in
+       training (``cross_val_predict`` over a seeded, stratified K-fold), so the model
+       cannot simply have memorised the row's label.
+    2. For each class, the model's *typical* confidence is the mean probability it gives that
+       class on the rows labelled with it: the class's threshold. A rare class usually has a
+       low threshold, so comparing every row with its own class's threshold is fairer than
+       comparing raw probabilities.
+    3. A row is ``suspect`` when the model is more confident than usual in some *other*
+       class, and that class beats the given label (among the classes above their
+       thresholds, the most probable one is not the given label). ``label_quality`` is the
+       probability of the given label divided by its class's threshold: below 1, the model
+       believes this label less than it usually does.
+
+    All rows are returned, suspects first, each group ordered by ``label_quality`` from
+    lowest up: the top of the table is where a human should look first.
+
+    Parameters
+    ----------
+    X : DataFrame or 2-D array
+        The features (without the label).
+    y : array-like
+        The given labels, same length as ``X`` and matched to it by position (not by index);
+        no missing values, at least two classes.
+    estimator : scikit-learn classifier or pipeline
+        Anything with ``fit`` and ``predict_proba``; it is cloned, never fitted in place.
+    cv : int, default=5
+        Number of folds; each class needs at least ``cv`` rows.
+    seed : int, default=0
+        Seeds the fold shuffling, so the ranking is reproducible.
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``X``, most suspect rows first: ``given`` (the label), ``p_given``,
+        ``label_quality``, ``predicted`` (most likely class), ``p_predicted``, ``suspect``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = np.arange(40, dtype=float).reshape(-1, 1)
+    >>> y = (X[:, 0] >= 20).astype(int)
+    >>> y[3] = 1  # a planted mistake: a small value labelled 1
+    >>> ranked = find_suspect_labels(X, y, LogisticRegression(), cv=4)
+    >>> ranked[["given", "predicted", "suspect"]].head(2)
+        given  predicted  suspect
+    3       1          0     True
+    19      0          1    False
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from threadpoolctl import threadpool_limits
+
+    if isinstance(X, pd.DataFrame):
+        X = check_dataframe(X, "X")
+        _check_not_all_missing(X, list(X.columns), "X")
+        index = X.index
+    else:
+        if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+            raise TypeError(f"X must be a DataFrame or a 2-D array; got {type(X).__name__}.")
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise ValueError(f"X must be a non-empty 2-D array; got shape {X.shape}.")
+        index = pd.RangeIndex(len(X))
+    y = check_labels(y, "y", min_classes=2)
+    check_same_length(X=X, y=y)
+    cv = check_positive_int(cv, "cv", minimum=2)
+    if not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")):
+        raise TypeError(
+            "estimator must be a classifier with fit and predict_proba; "
+            f"got {type(estimator).__name__}."
+        )
+    smallest = y.value_counts()
+    if smallest.min() < cv:
+        raise ValueError(
+            f"y class {smallest.idxmin()!r} has only {smallest.min()} row(s); "
+            f"each class needs at least cv={cv} for stratified folds."
+        )
+
+    folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed)
+    y_values = y.to_numpy()
+    # One BLAS thread: on data this small, extra threads spend more time waiting than working.
+    with threadpool_limits(limits=1, user_api="blas"):
+        proba = cross_val_predict(clone(estimator), X, y_values, cv=folds,
+                                  method="predict_proba")
+    classes = np.sort(pd.unique(y_values))  # cross_val_predict orders columns like this
+    given = np.searchsorted(classes, y_values)
+    rows = np.arange(len(y_values))
+    p_given = proba[rows, given]
+
+    # Per-class threshold: the mean confidence in class j among rows labelled j.
+    thresholds = np.array([proba[given == j, j].mean() for j in range(len(classes))])
+    above = proba > thresholds
+    best = np.where(above, proba, -1.0).argmax(axis=1)
+    suspect = above.any(axis=1) & (best != given)
+    out = pd.DataFrame({
+        "given": y_values,
+        "p_given": p_given,
+        "label_quality": p_given / thresholds[given],
+        "predicted": classes[proba.argmax(axis=1)],
+        "p_predicted": proba.max(axis=1),
+        "suspect": suspect,
+    }, index=index)
+    return out.sort_values(["suspect", "label_quality"], ascending=[False, True], kind="stable")
+
+
+def precision_at_k(ranking: pd.DataFrame | pd.Index | Sequence, is_wrong: pd.Series,
+                   k: Sequence[int] = (50, 100, 200)) -> pd.DataFrame:
+    """How many of the top-k flagged rows really are wrong, compared with the base rate.
+
+    Use it when you know the answer (a simulated case study, or a sample an expert
+    re-labelled): a ranking is useful if its top rows are wrong much more often than a row
+    picked at random, i.e. if ``lift = precision / base_rate`` is well above 1.
+
+    Parameters
+    ----------
+    ranking : DataFrame, Index or list
+        Row labels, most suspect first (e.g. the result of :func:`find_suspect_labels`).
+    is_wrong : Series of bool
+        The truth for every row, indexed like the data the ranking came from.
+    k : list of int, default=(50, 100, 200)
+        How many top rows to check.
+
+    Returns
+    -------
+    DataFrame
+        One row per k: ``k``, ``wrong`` (count among the top k), ``precision``,
+        ``base_rate`` (share of wrong labels overall) and ``lift``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> truth = pd.Series([False, True, False, True, False, False, False, False])
+    >>> precision_at_k([1, 3, 0, 2], truth, k=[2, 4])
+       k  wrong  precision  base_rate  lift
+    0  2      2        1.0       0.25   4.0
+    1  4      2        0.5       0.25   2.0
+    """
+    order = ranking.index if isinstance(ranking, pd.DataFrame) else pd.Index(ranking)
+    if not isinstance(is_wrong, pd.Series):
+        raise TypeError(f"is_wrong must be a boolean Series; got {type(is_wrong).__name__}.")
+    is_wrong = check_labels(is_wrong, "is_wrong").astype(bool)
+    unknown = order.difference(is_wrong.index)
+    if len(unknown):
+        raise ValueError(
+            f"ranking has {len(unknown)} row label(s) not in is_wrong's index, "
+            f"e.g. {unknown[0]!r}; both must come from the same data."
+        )
+    ks = [check_positive_int(value, "k") for value in k]
+    if max(ks) > len(order):
+        raise ValueError(f"k must be at most the ranking's length {len(order)}; got {max(ks)}.")
+    base = float(is_wrong.mean())
+    rows = []
+    for value in ks:
+        wrong = int(is_wrong.loc[order[:value]].sum())
+        precision = wrong / value
+        rows.append({"k": value, "wrong": wrong, "precision": precision, "base_rate": base,
+                     "lift": precision / base if base else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def plot_precision_at_k(table: pd.DataFrame, ax=None):
+    """Bar chart of :func:`precision_at_k`: precision of the top k against the base rate.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> truth = pd.Series([False, True, False, True, False, False, False, False])
+    >>> ax = plot_precision_at_k(precision_at_k([1, 3, 0, 2], truth, k=[2, 4]))
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['top 2', 'top 4']
+    """
+    table = check_dataframe(table, "table")
+    check_columns(table, ["k", "precision", "base_rate"], "table")
+    ax = new_axes(ax, figsize=(5.5, 3.5))
+    names = [f"top {k}" for k in table["k"]]
+    bars = ax.bar(names, table["precision"], color=COLORS["primary"], width=0.6,
+                  label="share of flagged labels that are wrong")
+    ax.bar_label(bars, labels=[f"{p:.0%}" for p in table["precision"]], padding=3)
+    base = float(table["base_rate"].iloc[0])
+    ax.axhline(base, color=COLORS["bad"], linestyle="--",
+               label=f"base rate: {base:.1%} of all labels are wrong")
+    ax.set_ylim(0, max(table["precision"].max(), base) * 1.3)
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.set_ylabel("precision")
+    ax.set_title("Are the flagged labels really wrong?")
+    ax.legend(loc="upper right")
+    return ax
