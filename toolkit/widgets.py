@@ -8,3 +8,134 @@ fast and the rest of the package works without it.
 from __future__ import annotations
 
 __all__: list[str] = []
+__all__ += ["coin_flip_explorer"]
+
+
+def coin_flip_explorer(positive_rate: float = 0.2, n_test: int = 500, *, model_tpr: float = 0.7,
+                       model_tnr: float = 0.9, n_trials: int = 1000, seed: int = 0):
+    """Sliders for class balance and test-set size: a coin against always-majority and a model.
+
+    Every number and the figure come from :func:`toolkit.baselines.coin_flip_scenario`; the
+    widget only wires the sliders to it.
+
+    Parameters
+    ----------
+    positive_rate : float, default=0.2
+        Starting share of positive labels.
+    n_test : int, default=500
+        Starting size of the test set.
+    model_tpr, model_tnr : float, default=0.7 and 0.9
+        The fixed model's recall on positives and on negatives.
+    n_trials : int, default=1000
+        Number of simulated coins.
+    seed : int, default=0
+        Seed of the coin simulation.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Its children: the two sliders (in an ``HBox``), the numbers (``HTML``) and the figure
+        (an ``Image`` holding a PNG).
+
+    Examples
+    --------
+    >>> box = coin_flip_explorer()
+    >>> rate, size = box.children[0].children
+    >>> rate.description, size.value
+    ('positives', 500)
+    """
+    import io
+
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from toolkit.baselines import coin_flip_scenario
+
+    rate = widgets.FloatSlider(value=positive_rate, min=0.05, max=0.95, step=0.05,
+                               description="positives", readout_format=".0%",
+                               continuous_update=False)
+    size = widgets.IntSlider(value=n_test, min=20, max=5000, step=20, description="test size",
+                             continuous_update=False)
+    numbers = widgets.HTML()
+    figure = widgets.Image(format="png")
+
+    def update(_change=None) -> None:
+        scenario = coin_flip_scenario(rate.value, size.value, model_tpr=model_tpr,
+                                      model_tnr=model_tnr, n_trials=n_trials, seed=seed)
+        table = scenario.summary().assign(accuracy=lambda d: d["accuracy"].map("{:.1%}".format))
+        numbers.value = table.to_html(index=False)
+        ax = scenario.plot()
+        png = io.BytesIO()
+        ax.figure.savefig(png, format="png", bbox_inches="tight")
+        plt.close(ax.figure)
+        figure.value = png.getvalue()
+
+    rate.observe(update, names="value")
+    size.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([rate, size]), numbers, figure])
+
+
+__all__ += ["threshold_explorer"]
+
+
+def threshold_explorer(y_true, proba, threshold: float = 0.5):
+    """A decision-threshold slider updating the confusion matrix, precision and recall.
+
+    The numbers come from :func:`toolkit.error_analysis.threshold_curve` and the figure from
+    :func:`toolkit.error_analysis.plot_confusion`; the widget only wires the slider to them.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        True labels.
+    proba : array-like of float
+        Predicted probability of class 1.
+    threshold : float, default=0.5
+        Starting threshold: predict 1 when ``proba >= threshold``.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Its children: the slider, the numbers (``HTML``) and the confusion matrix (an
+        ``Image`` holding a PNG).
+
+    Examples
+    --------
+    >>> box = threshold_explorer([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
+    >>> slider, numbers, _ = box.children
+    >>> slider.value = 0.3
+    >>> "recall 1.00" in numbers.value
+    True
+    """
+    import io
+
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from toolkit._validation import check_probability
+    from toolkit.error_analysis import plot_confusion, threshold_curve
+
+    threshold_curve(y_true, proba, thresholds=[check_probability(threshold, "threshold")])
+    truth, p = np.asarray(y_true), np.asarray(proba, dtype=float)
+    slider = widgets.FloatSlider(value=threshold, min=0.01, max=0.99, step=0.01,
+                                 description="threshold", continuous_update=False)
+    numbers = widgets.HTML()
+    figure = widgets.Image(format="png")
+
+    def update(_change=None) -> None:
+        row = threshold_curve(truth, p, thresholds=[slider.value]).iloc[0]
+        numbers.value = (
+            f"<b>predict 1 if p ≥ {slider.value:.2f}</b>: precision {row['precision']:.2f} · "
+            f"recall {row['recall']:.2f} · F1 {row['f1']:.2f} · "
+            f"error rate {row['error_rate']:.1%} · {int(row['tp'] + row['fp'])} flagged")
+        ax = plot_confusion(truth, (p >= slider.value).astype(int), labels=[0, 1])
+        png = io.BytesIO()
+        ax.figure.savefig(png, format="png", bbox_inches="tight")
+        plt.close(ax.figure)
+        figure.value = png.getvalue()
+
+    slider.observe(update, names="value")
+    update()
+    return widgets.VBox([slider, numbers, figure])

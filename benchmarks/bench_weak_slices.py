@@ -1,0 +1,107 @@
+"""Weak-slice search: toolkit.error_analysis.find_weak_slices beside the sliceline package.
+
+Both search slices of up to two conditions on the same binned data (10 bins per column), with
+the same score (SliceLine, alpha=0.99) and the same minimum support (1 % of the rows), and
+must find the slice we planted: 1.7 % of the rows with four times the error rate of the rest.
+sliceline runs in a child process with a time and memory limit, because on wide data it can
+use more memory than a laptop has.
+
+Run: python benchmarks/bench_weak_slices.py  (sliceline comes with the `bench` extra)
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+
+import numpy as np
+import pandas as pd
+
+from toolkit.error_analysis import _bin_column, find_weak_slices
+
+N_ROWS = 100_000
+WIDTHS = (8, 20)
+MIN_SUPPORT = 0.01
+ALPHA = 0.99
+SLICELINE_TIMEOUT_S = 90
+SLICELINE_MEMORY_GB = 8
+
+
+def planted_data(n_rows: int = N_ROWS, n_cols: int = 20, seed: int = 0):
+    """Mixed columns; errors at 10 % everywhere but 40 % where c3 == 'b' and x4 is in its top 10 %."""
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for j in range(n_cols):
+        if j % 3 == 0:
+            cols[f"c{j}"] = pd.Categorical(rng.choice(list("abcdefgh"[: 3 + j % 5]), n_rows))
+        else:
+            cols[f"x{j}"] = rng.lognormal(0, 1, n_rows) if j % 2 else rng.normal(0, 1, n_rows)
+    X = pd.DataFrame(cols)
+    planted = (X["c3"] == "b").to_numpy() & (X["x4"] > np.quantile(X["x4"], 0.9)).to_numpy()
+    y_true = rng.integers(0, 2, n_rows)
+    wrong = rng.random(n_rows) < np.where(planted, 0.40, 0.10)
+    return X, y_true, np.where(wrong, 1 - y_true, y_true)
+
+
+def _sliceline(codes: np.ndarray, errors: np.ndarray, queue) -> None:
+    import resource
+
+    limit = SLICELINE_MEMORY_GB * 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        from sliceline.slicefinder import Slicefinder
+    except ImportError:
+        queue.put(("not installed", None, None))
+        return
+    try:
+        start = time.perf_counter()
+        finder = Slicefinder(alpha=ALPHA, k=3, max_l=2, min_sup=int(MIN_SUPPORT * len(codes)),
+                             verbose=False)
+        finder.fit(codes, errors)
+        seconds = time.perf_counter() - start
+        queue.put(("ok", seconds, finder.top_slices_[0].tolist()))
+    except MemoryError:
+        queue.put((f"out of memory (> {SLICELINE_MEMORY_GB} GB)", None, None))
+
+
+def run_sliceline(X: pd.DataFrame, errors: np.ndarray) -> tuple[str, float | None, list | None]:
+    # sliceline wants integer-coded features starting at 1; give it our bins.
+    codes = np.column_stack([_bin_column(X[c], 10)[0] + 1 for c in X.columns])
+    queue = mp.get_context("fork").Queue()
+    child = mp.get_context("fork").Process(target=_sliceline, args=(codes, errors, queue))
+    child.start()
+    child.join(SLICELINE_TIMEOUT_S)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        return f"stopped after {SLICELINE_TIMEOUT_S} s", None, None
+    if queue.empty():
+        return f"crashed (exit code {child.exitcode}; out of memory?)", None, None
+    return queue.get()
+
+
+def main() -> None:
+    """Print the side-by-side times."""
+    print(f"weak-slice search, {N_ROWS:,} rows, slices of up to 2 conditions, "
+          f"min support {MIN_SUPPORT:.0%}, alpha {ALPHA}")
+    print(f"{'columns':>8} {'toolkit s':>10} {'top-1 found by toolkit':>34} "
+          f"{'sliceline s':>12} {'ratio':>7}  sliceline")
+    for width in WIDTHS:
+        X, y_true, y_pred = planted_data(n_cols=width)
+        if width < 20:  # keep the planted columns c3 and x4 among the first `width`
+            X = X.iloc[:, :width]
+        start = time.perf_counter()
+        top = find_weak_slices(X, y_true, y_pred, min_support=MIN_SUPPORT, alpha=ALPHA, top_k=3)
+        ours = time.perf_counter() - start
+        status, theirs, best = run_sliceline(X, (y_true != y_pred).astype(float))
+        if best is not None:  # decode sliceline's 1-based bin codes into our slice names
+            labels = [_bin_column(X[c], 10)[1] for c in X.columns]
+            status += ", top-1 " + " & ".join(f"{X.columns[j]} = {labels[j][int(code) - 1]}"
+                                               for j, code in enumerate(best) if code is not None)
+        ratio = f"{theirs / ours:6.0f}x" if theirs else "     -"
+        theirs_s = f"{theirs:12.1f}" if theirs else f"{'-':>12}"
+        print(f"{width:>8} {ours:10.2f} {top['slice'].iloc[0]:>34} {theirs_s} {ratio}  {status}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,365 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+from sklearn.metrics import f1_score, precision_score, recall_score
+
+from toolkit import error_analysis as ea
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def small():
+    df = pd.DataFrame({
+        "region": ["N", "N", "N", "S", "S", "S", "S", "E"],
+        "plan": ["a", "b", "a", "a", "b", "b", "a", "a"],
+        "charges": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0],
+    })
+    y_true = np.array([0, 1, 0, 1, 1, 0, 1, 0])
+    y_pred = np.array([0, 0, 0, 0, 1, 1, 0, 0])
+    return df, y_true, y_pred
+
+
+def planted_data(n_rows=100_000, n_cols=20, seed=0):
+    rng = np.random.default_rng(seed)
+    cols = {}
+    for j in range(n_cols):
+        if j % 3 == 0:
+            cols[f"c{j}"] = pd.Categorical(rng.choice(list("abcdefgh"[: 3 + j % 5]), n_rows))
+        else:
+            cols[f"x{j}"] = rng.lognormal(0, 1, n_rows) if j % 2 else rng.normal(0, 1, n_rows)
+    X = pd.DataFrame(cols)
+    planted = (X["c3"] == "b").to_numpy() & (X["x4"] > np.quantile(X["x4"], 0.9)).to_numpy()
+    y_true = rng.integers(0, 2, n_rows)
+    wrong = rng.random(n_rows) < np.where(planted, 0.40, 0.10)
+    return X, y_true, np.where(wrong, 1 - y_true, y_true), planted
+
+
+# --------------------------------------------------------------------------- error_slices
+def test_error_slices_matches_a_hand_groupby(small):
+    df, y_true, y_pred = small
+    table = ea.error_slices(df, y_true, y_pred, by="region", min_size=1)
+    wrong = pd.Series(y_true != y_pred)
+    hand = wrong.groupby(df["region"]).agg(["size", "sum", "mean"])
+    assert table["region"].tolist() == ["E", "N", "S"]  # sorted, natural order
+    assert table["size"].tolist() == hand["size"].tolist() == [1, 3, 4]
+    assert table["errors"].tolist() == hand["sum"].tolist() == [0, 1, 3]
+    np.testing.assert_allclose(table["error_rate"], hand["mean"])
+    np.testing.assert_allclose(table["share"], [1 / 8, 3 / 8, 4 / 8])
+    np.testing.assert_allclose(table["error_share"], [0, 1 / 4, 3 / 4])
+    np.testing.assert_allclose(table["lift"], hand["mean"] / wrong.mean())
+    assert table["slice"].tolist() == ["region = E", "region = N", "region = S"]
+
+
+def test_error_slices_bins_numbers_at_quartiles_like_qcut(small):
+    df, y_true, y_pred = small
+    table = ea.error_slices(df, y_true, y_pred, by="charges", min_size=1)
+    wrong = pd.Series(y_true != y_pred)
+    hand = wrong.groupby(pd.qcut(df["charges"], 4), observed=True).agg(["size", "sum"])
+    assert table["size"].tolist() == hand["size"].tolist()
+    assert table["errors"].tolist() == hand["sum"].tolist()
+    assert table["charges"].iloc[0] == "[10, 27.5)"
+    assert table["charges"].iloc[-1] == "[62.5, 80]"
+
+
+def test_error_slices_crosses_two_columns(small):
+    df, y_true, y_pred = small
+    table = ea.error_slices(df, y_true, y_pred, by=["region", "plan"], min_size=1)
+    wrong = pd.Series(y_true != y_pred)
+    hand = wrong.groupby([df["region"], df["plan"]]).agg(["size", "sum"]).reset_index()
+    assert table[["region", "plan"]].values.tolist() == hand[["region", "plan"]].values.tolist()
+    assert table["size"].tolist() == hand["size"].tolist()
+    assert table["errors"].tolist() == hand["sum"].tolist()
+    assert "region = S & plan = b" in table["slice"].tolist()
+
+
+def test_error_slices_min_size_leaves_small_slices_out(small):
+    df, y_true, y_pred = small
+    table = ea.error_slices(df, y_true, y_pred, by="region", min_size=3)
+    assert table["region"].tolist() == ["N", "S"]
+
+
+def test_error_slices_interval_is_wilson_like_scipy(small):
+    df, y_true, y_pred = small
+    table = ea.error_slices(df, y_true, y_pred, by="region", min_size=1, confidence=0.9)
+    for row in table.itertuples():
+        ci = binomtest(int(row.errors), int(row.size)).proportion_ci(0.9, method="wilson")
+        assert row.ci_low == pytest.approx(ci.low, abs=1e-9)
+        assert row.ci_high == pytest.approx(ci.high, abs=1e-9)
+
+
+def test_error_slices_gives_missing_values_a_slice_of_their_own():
+    df = pd.DataFrame({"age": [20.0, np.nan, 30.0, np.nan], "city": ["a", None, "a", "b"]})
+    table = ea.error_slices(df, [0, 1, 0, 1], [0, 0, 0, 1], by="age", min_size=1)
+    assert table["age"].tolist() == ["20", "30", "missing"]
+    assert table.loc[table["age"] == "missing", "errors"].item() == 1
+    table = ea.error_slices(df, [0, 1, 0, 1], [0, 0, 0, 1], by="city", min_size=1)
+    assert table["city"].tolist() == ["a", "b", "missing"]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"by": "nope"}, ValueError, r"by names column\(s\) \['nope'\]"),
+    ({"by": ["region", "plan", "charges"]}, ValueError, "one or two columns"),
+    ({"by": "region", "y_pred": [0, 1]}, ValueError, "same length"),
+    ({"by": "region", "min_size": 0}, ValueError, "min_size must be at least 1"),
+    ({"by": "region", "y_true": [0, 1, None, 0, 1, 0, 1, 0]}, ValueError, "missing value"),
+], ids=["unknown-column", "three-columns", "length-mismatch", "min-size", "nan-labels"])
+def test_error_slices_bad_input(small, kwargs, error, match):
+    df, y_true, y_pred = small
+    args = {"y_true": y_true, "y_pred": y_pred, **kwargs}
+    with pytest.raises(error, match=match):
+        ea.error_slices(df, args.pop("y_true"), args.pop("y_pred"), **args)
+
+
+def test_error_slices_rejects_predictions_not_matching_the_frame(small):
+    df, _, _ = small
+    with pytest.raises(ValueError, match="df and y_true must have the same length"):
+        ea.error_slices(df, [0, 1], [0, 0], by="region")
+
+
+# --------------------------------------------------------------------------- find_weak_slices
+def test_find_weak_slices_recovers_a_planted_slice_on_100k_by_20():
+    X, y_true, y_pred, planted = planted_data()
+    error = y_true != y_pred
+    assert 0.015 <= planted.mean() and error[planted].mean() >= 3 * error[~planted].mean()
+    top = ea.find_weak_slices(X, y_true, y_pred, top_k=3)
+    assert "c3 = b & x4 = [1.28, 4.21]" in top["slice"].tolist()
+    hit = top.set_index("slice").loc["c3 = b & x4 = [1.28, 4.21]"]
+    assert hit["size"] == planted.sum()
+    assert hit["errors"] == error[planted].sum()
+
+
+def test_find_weak_slices_counts_agree_with_error_slices(small):
+    df, y_true, y_pred = small
+    top = ea.find_weak_slices(df, y_true, y_pred, min_support=1, top_k=100, bins=4)
+    pairs = ea.error_slices(df, y_true, y_pred, by=["region", "plan"], min_size=1)
+    merged = pairs.merge(top, on="slice", suffixes=("", "_search"))
+    assert len(merged) == len(pairs)
+    assert (merged["size"] == merged["size_search"]).all()
+    assert (merged["errors"] == merged["errors_search"]).all()
+    assert top["score"].is_monotonic_decreasing
+
+
+def test_find_weak_slices_score_is_sliceline(small):
+    df, y_true, y_pred = small
+    top = ea.find_weak_slices(df, y_true, y_pred, min_support=1, max_features=1, alpha=0.8)
+    n, overall = len(df), np.mean(y_true != y_pred)
+    expected = 0.8 * (top["error_rate"] / overall - 1) - 0.2 * (n / top["size"] - 1)
+    np.testing.assert_allclose(top["score"], expected)
+
+
+def test_find_weak_slices_respects_min_support():
+    X, y_true, y_pred, _ = planted_data(n_rows=5000, n_cols=6)
+    top = ea.find_weak_slices(X, y_true, y_pred, min_support=0.05, top_k=50)
+    assert top["size"].min() >= 250
+    top = ea.find_weak_slices(X, y_true, y_pred, min_support=600, top_k=50)
+    assert top["size"].min() >= 600
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"min_support": 100}, ValueError, "only 8 rows"),
+    ({"min_support": 0}, ValueError, "min_support must be positive"),
+    ({"min_support": "1%"}, TypeError, "min_support must be a fraction"),
+    ({"y_pred": [0, 1, 0]}, ValueError, "same length"),
+    ({"y_pred": [0, 1, 0, 1, 1, 0, 1, 0]}, ValueError, "no errors"),
+    ({"max_features": 0}, ValueError, "max_features must be at least 1"),
+    ({"alpha": 2.0}, ValueError, "alpha must be between 0 and 1"),
+], ids=["support-above-rows", "support-zero", "support-type", "length", "no-errors",
+        "max-features", "alpha"])
+def test_find_weak_slices_bad_input(small, kwargs, error, match):
+    df, y_true, y_pred = small
+    args = {"y_pred": y_pred, **kwargs}
+    with pytest.raises(error, match=match):
+        ea.find_weak_slices(df, y_true, args.pop("y_pred"), **args)
+
+
+# --------------------------------------------------------------------------- binning
+def test_bin_column_pools_rare_text_and_keeps_dates_readable():
+    text = pd.Series(list("aaaabbbcdefgh") + [None])
+    codes, labels = ea._bin_column(text, n_bins=3)
+    assert labels == ["a", "b", "other", "missing"]
+    assert codes.tolist() == [0] * 4 + [1] * 3 + [2] * 6 + [3]
+    dates = pd.Series(pd.date_range("2024-01-01", periods=12, freq="MS"))
+    codes, labels = ea._bin_column(dates, n_bins=2)
+    assert labels == ["[2024-01-01, 2024-06-16)", "[2024-06-16, 2024-12-01]"]
+    assert np.bincount(codes).tolist() == [6, 6]
+    codes, labels = ea._bin_column(pd.Series([True, False, True]), n_bins=10)
+    assert labels == ["False", "True"] and codes.tolist() == [1, 0, 1]
+
+
+# --------------------------------------------------------------------------- tags, priorities
+def test_prioritize_reproduces_the_speech_recognition_example():
+    speech = pd.DataFrame({
+        "tag": ["clean speech", "car noise", "people noise", "low bandwidth"],
+        "accuracy": [94, 89, 87, 70], "hlp": [95, 93, 89, 70],
+        "share": [0.60, 0.04, 0.30, 0.06]})
+    table = ea.prioritize(speech)
+    assert table["tag"].tolist() == ["clean speech", "people noise", "car noise", "low bandwidth"]
+    np.testing.assert_allclose(table["gap"], [1, 2, 4, 0])
+    np.testing.assert_allclose(table["gain"], [0.6, 0.6, 0.16, 0.0])
+
+
+def test_prioritize_takes_hlp_as_number_or_dict_and_error_slices_as_input(small):
+    df, y_true, y_pred = small
+    slices = ea.error_slices(df, y_true, y_pred, by="region", min_size=1)
+    table = ea.prioritize(slices, hlp=0.9)
+    assert table["slice"].tolist() == ["region = S", "region = N", "region = E"]
+    np.testing.assert_allclose(table["gain"], [(0.9 - 0.25) * 0.5, (0.9 - 2 / 3) * 3 / 8,
+                                               (0.9 - 1) / 8])
+    by_dict = ea.prioritize(slices, hlp={"region = E": 1, "region = N": 1, "region = S": 1})
+    np.testing.assert_allclose(by_dict["gap"].sum(), 0 + 1 / 3 + 0.75)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"hlp": "human"}, ValueError, r"hlp names column\(s\) \['human'\]"),
+    ({"hlp": {"a": 0.9}}, ValueError, r"hlp has no value for \['b'\]"),
+    ({"hlp": [0.9]}, TypeError, "hlp must be a column name"),
+    ({"share": "percent"}, ValueError, r"\[.percent.\] that are not in the data"),
+], ids=["unknown-hlp-column", "dict-missing-name", "hlp-type", "unknown-share"])
+def test_prioritize_bad_input(kwargs, error, match):
+    table = pd.DataFrame({"tag": ["a", "b"], "accuracy": [0.9, 0.8], "share": [0.5, 0.5],
+                          "pct": [50, 50]})
+    with pytest.raises(error, match=match):
+        ea.prioritize(table, **kwargs)
+
+
+def test_prioritize_rejects_percent_shares():
+    table = pd.DataFrame({"tag": ["a"], "accuracy": [0.9], "hlp": [0.95], "share": [60]})
+    with pytest.raises(ValueError, match="fractions between 0 and 1"):
+        ea.prioritize(table)
+
+
+def test_tag_errors_counts_by_hand(small):
+    df, y_true, y_pred = small
+    rules = {"south": "region == 'S'", "cheap": lambda d: d["charges"] < 35}
+    masks = {"south": df["region"] == "S", "cheap": (df["charges"] < 35).to_numpy()}
+    pd.testing.assert_frame_equal(ea.tag_errors(df, rules, y_true, y_pred),
+                                  ea.tag_errors(df, masks, y_true, y_pred))
+    table = ea.tag_errors(df, rules, y_true, y_pred)
+    assert table["tag"].tolist() == ["south", "cheap"]
+    assert table["size"].tolist() == [4, 3]
+    assert table["errors"].tolist() == [3, 1]
+    np.testing.assert_allclose(table["accuracy"], [0.25, 2 / 3])
+    np.testing.assert_allclose(table["error_share"], [0.75, 0.25])
+    np.testing.assert_allclose(table["share"], [0.5, 3 / 8])
+
+
+@pytest.mark.parametrize(("rules", "error", "match"), [
+    ({}, TypeError, "non-empty dict"),
+    ({"bad": "no_such_column > 1"}, ValueError, "rule 'bad' could not be evaluated"),
+    ({"bad": 3}, TypeError, "rule 'bad' must be a function"),
+    ({"bad": lambda d: d["charges"]}, ValueError, "one True/False per row"),
+    ({"bad": [True, False]}, ValueError, "one True/False per row"),
+], ids=["empty", "unknown-column", "not-a-rule", "not-boolean", "short-mask"])
+def test_tag_errors_bad_rules(small, rules, error, match):
+    df, y_true, y_pred = small
+    with pytest.raises(error, match=match):
+        ea.tag_errors(df, rules, y_true, y_pred)
+
+
+# --------------------------------------------------------------------------- thresholds
+def test_threshold_curve_matches_sklearn_metrics():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(0.3 * y + rng.random(300) * 0.7, 0, 1)
+    curve = ea.threshold_curve(y, p, thresholds=[0.2, 0.5, 0.8])
+    for row in curve.itertuples():
+        pred = (p >= row.threshold).astype(int)
+        assert row.precision == pytest.approx(precision_score(y, pred))
+        assert row.recall == pytest.approx(recall_score(y, pred))
+        assert row.f1 == pytest.approx(f1_score(y, pred))
+        assert row.error_rate == pytest.approx(np.mean(pred != y))
+    assert len(ea.threshold_curve(y, p)) == 99
+
+
+@pytest.mark.parametrize(("y_true", "proba", "match"), [
+    ([0, 1, 1], [0.2, 1.3, 0.5], "between 0 and 1"),
+    ([1, 1, 1], [0.2, 0.3, 0.5], "at least 2 classes"),
+    ([0, 1, 1], [0.2, 0.3], "same length"),
+    ([0, 1, 2], [0.2, 0.3, 0.4], "0/1 labels"),
+    ([0, 1, 1], [[0.2, 0.8]] * 3, "one-dimensional"),
+], ids=["proba-out-of-range", "single-class", "length", "not-binary", "two-columns"])
+def test_threshold_functions_bad_input(y_true, proba, match):
+    with pytest.raises(ValueError, match=match):
+        ea.threshold_curve(y_true, proba)
+    with pytest.raises(ValueError, match=match):
+        ea.plot_calibration(y_true, proba)
+
+
+# --------------------------------------------------------------------------- plots
+def test_plots_return_their_axes_and_draw_on_a_given_one(small):
+    df, y_true, y_pred = small
+    _, ax = plt.subplots()
+    assert ea.plot_confusion(y_true, y_pred, ax=ax) is ax
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 2, 200), rng.random(200)
+    assert ea.plot_threshold(y, p, threshold=0.3).get_xlabel().startswith("decision threshold")
+    assert len(ea.plot_calibration(y, p).get_lines()) == 2
+    slices = ea.error_slices(df, y_true, y_pred, by="region", min_size=1)
+    ax = ea.plot_slices(slices)
+    assert "overall 50.0%" in ax.get_xlabel()
+    assert ax.get_lines()[-1].get_xdata()[0] == pytest.approx(0.5)
+    assert ea.plot_residuals([1.0, 2.0], [1.5, 2.5]).get_ylabel().startswith("residual")
+
+
+def test_plot_confusion_shows_counts_and_row_rates():
+    ax = ea.plot_confusion([0, 0, 0, 1], [0, 0, 1, 1])
+    assert [t.get_text() for t in ax.texts] == ["2\n67%", "1\n33%", "0\n0%", "1\n100%"]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda: ea.plot_confusion([0, 1], [0, 1, 1]), ValueError, "same length"),
+    (lambda: ea.plot_threshold([0, 1], [0.2, 0.6], threshold=1.5), ValueError, "threshold"),
+    (lambda: ea.plot_slices(pd.DataFrame({"a": [1]})), ValueError, "not in the data"),
+    (lambda: ea.plot_residuals([1.0], [1.0, 2.0]), ValueError, "same length"),
+], ids=["confusion", "threshold", "slices", "residuals"])
+def test_plots_bad_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# --------------------------------------------------------------------------- exercise answers
+def test_the_stored_answers_of_notebook_06_match_the_data():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+
+    from toolkit import datasets, features
+    from toolkit.exercise_bank import nb06
+
+    history, truth = datasets.load("history"), datasets.load("history_truth")
+    X, y = history.drop(columns="churned"), history["churned"]
+    topics = {"price": "price|expensive|roaming", "billing": "invoice|charged twice|bill higher",
+              "coverage": "signal|calls drop|coverage", "speed": "slow|buffering",
+              "service": "hotline|staff|logging"}
+    text = X["last_complaint"].fillna("")
+    topic = np.select([text.str.contains(w) for w in topics.values()], list(topics), "none")
+    X_topic = X.assign(complaint_topic=pd.Categorical(topic))
+
+    def predict(X, y, drop):
+        model = make_pipeline(features.make_preprocessor(X, drop=drop),
+                              LogisticRegression(max_iter=1000))
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+        return (cross_val_predict(model, X, y, cv=folds, method="predict_proba")[:, 1]
+                >= 0.31).astype(int)
+
+    pred = predict(X, y, nb06.DROP)
+    m2m = (X["contract"] == "month-to-month").to_numpy()
+    assert np.mean(pred[m2m] != y[m2m]) == pytest.approx(nb06.MONTH_TO_MONTH_ERROR, abs=1e-4)
+
+    south = (X["region"] == "South").to_numpy()
+    y_fixed = y.mask(south & (truth["outcome"] == "downgraded").to_numpy(), 1)
+    pred_fixed = predict(X_topic, y_fixed, [*nb06.DROP, "last_complaint"])
+    churners = south & (y_fixed == 1).to_numpy()
+    assert pred_fixed[churners].mean() == pytest.approx(nb06.SOUTH_RECALL_AFTER, abs=1e-4)
+    assert nb06._words_in_vocabulary() == 1
