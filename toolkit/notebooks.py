@@ -29,6 +29,7 @@ _HEADER = re.compile(
     r"\*\*Phase:\*\*\s*(?P<phase>[^·]+?)\s*·\s*\*\*Time:\*\*\s*(?P<teaching>\d+) min teaching"
     r" \+ (?P<exercise>\d+) min exercises \((?P<count>\d+) exercises?\)"
     r"\s*·\s*\*\*Prerequisites:\*\*\s*(?P<prereq>.+)")
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -41,10 +42,14 @@ def _nbformat():
 
 
 def normalise(nb):
-    """Drop machine-specific metadata so stored notebooks diff cleanly between machines."""
+    """Drop machine-specific metadata and widget views, so re-running a notebook diffs cleanly."""
     nb.metadata = {"kernelspec": dict(_KERNELSPEC),
                    "language_info": {"name": "python"}}
     for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            # Widget state is not stored, so a stored view would only say "model not found"
+            # (and its random model id would change at every run): keep the text fallback.
+            output.get("data", {}).pop(_WIDGET_VIEW, None)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
         if not cell.metadata.get("tags"):
