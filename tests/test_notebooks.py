@@ -128,3 +128,45 @@ def test_read_header_rejects_a_notebook_without_the_convention(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Bad")]), bad)
     with pytest.raises(ValueError, match="99_bad.ipynb: the first cell must be"):
         read_header(bad)
+
+
+def _names(source, context):
+    import ast
+
+    tree = ast.parse("\n".join(ln for ln in source.splitlines() if not ln.startswith(("%", "!"))))
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, context)}
+
+
+def _used_after_solutions(cells):
+    """Cells that use a name made only in a solution cell (absent from the learner copy)."""
+    import ast
+
+    problems, solution_only, made_elsewhere = [], set(), set()
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code":
+            continue
+        source = _source(cell)
+        if "solution" in cell.get("metadata", {}).get("tags", []):
+            solution_only |= _names(source, ast.Store) - {"answer"}
+            continue
+        needed = _names(source, ast.Load) & (solution_only - made_elsewhere)
+        if needed:
+            problems.append((i, sorted(needed)))
+        made_elsewhere |= _names(source, ast.Store)
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_learner_copy_runs_without_the_solutions(path):
+    assert _used_after_solutions(_cells(path)) == []
+
+
+def test_a_name_from_a_solution_used_later_is_caught():
+    import nbformat
+
+    cells = [nbformat.v4.new_code_cell("x = 2\nanswer = x", metadata={"tags": ["solution"]}),
+             nbformat.v4.new_code_cell('exercises.check("1.1", answer)'),
+             nbformat.v4.new_code_cell("x + 1")]
+    assert _used_after_solutions(cells) == [(2, ["x"])]
+    cells.insert(2, nbformat.v4.new_code_cell("x = 5"))
+    assert _used_after_solutions(cells) == []
