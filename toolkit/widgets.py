@@ -7,8 +7,19 @@ fast and the rest of the package works without it.
 
 from __future__ import annotations
 
-__all__: list[str] = []
-__all__ += ["coin_flip_explorer"]
+__all__ = ["coin_flip_explorer", "threshold_explorer"]
+
+
+def _png(ax) -> bytes:
+    """Render the figure of ``ax`` to PNG bytes for an ``ipywidgets.Image``, then close it."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(ax.figure)
+    return buffer.getvalue()
 
 
 def coin_flip_explorer(positive_rate: float = 0.2, n_test: int = 500, *, model_tpr: float = 0.7,
@@ -44,10 +55,7 @@ def coin_flip_explorer(positive_rate: float = 0.2, n_test: int = 500, *, model_t
     >>> rate.description, size.value
     ('positives', 500)
     """
-    import io
-
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     from toolkit.baselines import coin_flip_scenario
 
@@ -64,19 +72,13 @@ def coin_flip_explorer(positive_rate: float = 0.2, n_test: int = 500, *, model_t
                                       model_tnr=model_tnr, n_trials=n_trials, seed=seed)
         table = scenario.summary().assign(accuracy=lambda d: d["accuracy"].map("{:.1%}".format))
         numbers.value = table.to_html(index=False)
-        ax = scenario.plot()
-        png = io.BytesIO()
-        ax.figure.savefig(png, format="png", bbox_inches="tight")
-        plt.close(ax.figure)
-        figure.value = png.getvalue()
+        figure.value = _png(scenario.plot())
 
     rate.observe(update, names="value")
     size.observe(update, names="value")
     update()
     return widgets.VBox([widgets.HBox([rate, size]), numbers, figure])
 
-
-__all__ += ["threshold_explorer"]
 
 
 def threshold_explorer(y_true, proba, threshold: float = 0.5):
@@ -108,10 +110,7 @@ def threshold_explorer(y_true, proba, threshold: float = 0.5):
     >>> "recall 1.00" in numbers.value
     True
     """
-    import io
-
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
     import numpy as np
 
     from toolkit._validation import check_probability
@@ -130,11 +129,7 @@ def threshold_explorer(y_true, proba, threshold: float = 0.5):
             f"<b>predict 1 if p ≥ {slider.value:.2f}</b>: precision {row['precision']:.2f} · "
             f"recall {row['recall']:.2f} · F1 {row['f1']:.2f} · "
             f"error rate {row['error_rate']:.1%} · {int(row['tp'] + row['fp'])} flagged")
-        ax = plot_confusion(truth, (p >= slider.value).astype(int), labels=[0, 1])
-        png = io.BytesIO()
-        ax.figure.savefig(png, format="png", bbox_inches="tight")
-        plt.close(ax.figure)
-        figure.value = png.getvalue()
+        figure.value = _png(plot_confusion(truth, (p >= slider.value).astype(int), labels=[0, 1]))
 
     slider.observe(update, names="value")
     update()
