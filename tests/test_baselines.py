@@ -1,8 +1,3 @@
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,12 +15,6 @@ from toolkit.baselines import (
     plot_baseline_ladder,
     simulate_coin_flips,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _labels(n, rate, seed=0):

@@ -1,7 +1,3 @@
-import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -10,12 +6,6 @@ from scipy.stats import binomtest
 from sklearn.metrics import f1_score, precision_score, recall_score
 
 from toolkit import error_analysis as ea
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture

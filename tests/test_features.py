@@ -412,9 +412,6 @@ def test_imputer_keeps_simple_imputer_behaviour():
 
 # --- plot_leakage ---------------------------------------------------------------------------------
 def test_plot_leakage_marks_flagged_columns(history):
-    import matplotlib
-
-    matplotlib.use("Agg")
     ax = features.plot_leakage(check_leakage(history, "churned", show_all=True))
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[-1] == "exit_survey_score"  # the highest bar is drawn last

@@ -435,9 +435,6 @@ def test_precision_at_k_rejects_bad_input(ranking, is_wrong, k, error, match):
 
 
 def test_agreement_plot_returns_axes():
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     result = annotator_agreement(_random_annotations(1, [0, 1]), item="item")

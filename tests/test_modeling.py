@@ -1,23 +1,13 @@
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 from sklearn.datasets import make_classification
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 
 from toolkit import modeling
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture
@@ -92,7 +82,7 @@ def test_plot_model_comparison_highlights_the_best_candidate():
                           "recall_mean": [0.0, 0.6, 0.8], "recall_std": [0, 0, 0]})
     ax = modeling.plot_model_comparison(table)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["prior", "b", "a"]
-    colors = [matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches]
+    colors = [to_hex(p.get_facecolor()) for p in ax.patches]
     assert colors == ["#8c8c8c", "#0072b2", "#e69f00"]
     ax = modeling.plot_model_comparison(table, "recall")
     assert ax.get_xlabel().startswith("recall")

@@ -1,7 +1,3 @@
-import matplotlib
-
-matplotlib.use("Agg")
-
 import pytest
 
 pytest.importorskip("ipywidgets")
