@@ -28,7 +28,11 @@ SLICELINE_MEMORY_GB = 8
 
 
 def planted_data(n_rows: int = N_ROWS, n_cols: int = 20, seed: int = 0):
-    """Mixed columns; errors at 10 % everywhere but 40 % where c3 == 'b' and x4 is in its top 10 %."""
+    """Mixed columns; errors at 10 % everywhere but 40 % where c3 == 'b' and x4 is in its top 10 %.
+
+    Returns ``X, y_true, y_pred`` and the planted slice's mask. The unit tests check that
+    ``find_weak_slices`` recovers it on exactly this data.
+    """
     rng = np.random.default_rng(seed)
     cols = {}
     for j in range(n_cols):
@@ -40,7 +44,7 @@ def planted_data(n_rows: int = N_ROWS, n_cols: int = 20, seed: int = 0):
     planted = (X["c3"] == "b").to_numpy() & (X["x4"] > np.quantile(X["x4"], 0.9)).to_numpy()
     y_true = rng.integers(0, 2, n_rows)
     wrong = rng.random(n_rows) < np.where(planted, 0.40, 0.10)
-    return X, y_true, np.where(wrong, 1 - y_true, y_true)
+    return X, y_true, np.where(wrong, 1 - y_true, y_true), planted
 
 
 def _sliceline(codes: np.ndarray, errors: np.ndarray, queue) -> None:
@@ -87,7 +91,7 @@ def main() -> None:
     print(f"{'columns':>8} {'toolkit s':>10} {'top-1 found by toolkit':>34} "
           f"{'sliceline s':>12} {'ratio':>7}  sliceline")
     for width in WIDTHS:
-        X, y_true, y_pred = planted_data(n_cols=width)
+        X, y_true, y_pred, _ = planted_data(n_cols=width)
         if width < 20:  # keep the planted columns c3 and x4 among the first `width`
             X = X.iloc[:, :width]
         start = time.perf_counter()

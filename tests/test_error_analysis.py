@@ -20,19 +20,19 @@ def small():
     return df, y_true, y_pred
 
 
-def planted_data(n_rows=100_000, n_cols=20, seed=0):
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for j in range(n_cols):
-        if j % 3 == 0:
-            cols[f"c{j}"] = pd.Categorical(rng.choice(list("abcdefgh"[: 3 + j % 5]), n_rows))
-        else:
-            cols[f"x{j}"] = rng.lognormal(0, 1, n_rows) if j % 2 else rng.normal(0, 1, n_rows)
-    X = pd.DataFrame(cols)
-    planted = (X["c3"] == "b").to_numpy() & (X["x4"] > np.quantile(X["x4"], 0.9)).to_numpy()
-    y_true = rng.integers(0, 2, n_rows)
-    wrong = rng.random(n_rows) < np.where(planted, 0.40, 0.10)
-    return X, y_true, np.where(wrong, 1 - y_true, y_true), planted
+def _load_benchmark():
+    """The benchmark's planted-slice data, so the test and the benchmark share one generator."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_weak_slices.py"
+    spec = importlib.util.spec_from_file_location("bench_weak_slices", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+planted_data = _load_benchmark().planted_data
 
 
 # --------------------------------------------------------------------------- error_slices
