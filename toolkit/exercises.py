@@ -28,6 +28,9 @@ from typing import Any
 __all__ = ["Exercise", "Feedback", "check", "hint", "list_exercises", "register", "reset_hints"]
 
 KINDS = ("number", "choice", "set", "custom")
+#: What an exercise asks the learner to do. "read" answers from what is on the screen;
+#: "decide" makes a judgement the notebook has not made; "do" writes code or runs a method.
+ACTIVITIES = ("read", "decide", "do")
 _REGISTRY: dict[str, Exercise] = {}
 _HINTS_GIVEN: dict[str, int] = {}
 _BANK_LOADED = False
@@ -64,6 +67,12 @@ class Exercise:
         Shown with a correct answer: why it is right.
     validate : callable, optional
         For ``kind="custom"``.
+    activity : {"read", "decide", "do"}, default="read"
+        What the learner does to answer, so a test can keep the course's balance:
+
+        - ``"read"``: find or compute a value from what the notebook shows;
+        - ``"decide"``: make a judgement the notebook has not made for them;
+        - ``"do"``: write the code or apply the method themselves.
     """
 
     id: str
@@ -76,10 +85,13 @@ class Exercise:
     hints: tuple[str, ...] = ()
     explanation: str = ""
     validate: Callable[[Any], str | None] | None = None
+    activity: str = "read"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS!r}; got {self.kind!r}.")
+        if self.activity not in ACTIVITIES:
+            raise ValueError(f"activity must be one of {ACTIVITIES!r}; got {self.activity!r}.")
         if self.kind == "custom" and self.validate is None:
             raise ValueError(f"Exercise {self.id}: kind='custom' needs a validate function.")
         if self.kind == "choice" and not self.options:
