@@ -176,6 +176,7 @@ def _oracle_row(model, y_train, y_test, pos_label):
     return {
         "accuracy": metrics.accuracy_score(y_test, pred),
         "balanced_accuracy": metrics.balanced_accuracy_score(y_test, pred),
+        "precision": metrics.precision_score(y_test, pred, pos_label=pos_label, zero_division=0),
         "recall": metrics.recall_score(y_test, pred, pos_label=pos_label),
         "f1": metrics.f1_score(y_test, pred, pos_label=pos_label, zero_division=0),
         "roc_auc": metrics.roc_auc_score(y_test == pos_label, model.predict_proba(x)[:, 1]),
@@ -201,9 +202,16 @@ def test_baseline_table_equals_dummy_classifier(y_train, y_test, pos_label):
             assert table.loc[name, metric] == pytest.approx(value), (name, metric)
 
 
-def test_baseline_table_precision_undefined_for_majority():
-    table = baseline_table(_labels(500, 0.2), _labels(200, 0.2, 9))
-    assert np.isnan(table.loc["most frequent", "precision"])
+def test_baseline_table_precision_undefined_for_majority_follows_the_one_rule():
+    from sklearn.metrics import f1_score, precision_score
+
+    y_test = _labels(200, 0.2, 9)
+    table = baseline_table(_labels(500, 0.2), y_test)
+    never = np.zeros_like(y_test)
+    # scikit-learn as the oracle, with the toolkit's documented zero_division (0.0).
+    assert table.loc["most frequent", "precision"] == precision_score(y_test, never,
+                                                                      zero_division=0.0) == 0.0
+    assert table.loc["most frequent", "f1"] == f1_score(y_test, never, zero_division=0.0)
     assert table.loc["most frequent", "recall"] == 0.0
     assert table.loc["prior", "roc_auc"] == 0.5
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._metrics import precision_recall_f1
 from toolkit._validation import (
     check_columns,
     check_dataframe,
@@ -488,7 +489,8 @@ def threshold_curve(y_true: Any, proba: Any, thresholds: Any = None) -> pd.DataF
     -------
     DataFrame
         One row per threshold: ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``, ``precision``
-        (1 when nothing is predicted positive), ``recall``, ``f1`` and ``error_rate``.
+        (0 when nothing is predicted positive: the toolkit's one rule, as scikit-learn's
+        ``zero_division=0``), ``recall``, ``f1`` and ``error_rate``.
 
     Examples
     --------
@@ -504,10 +506,7 @@ def threshold_curve(y_true: Any, proba: Any, thresholds: Any = None) -> pd.DataF
     tp = len(pos) - np.searchsorted(pos, t, side="left")  # predicted positive: p >= t
     fp = len(neg) - np.searchsorted(neg, t, side="left")
     fn, tn = len(pos) - tp, len(neg) - fp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
-        recall = tp / len(pos)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    precision, recall, f1 = precision_recall_f1(tp, fp, fn)
     return pd.DataFrame({"threshold": t, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
                          "precision": precision, "recall": recall, "f1": f1,
                          "error_rate": (fp + fn) / len(p)})

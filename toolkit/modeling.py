@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import check_columns, check_dataframe, check_labels, check_same_length
 from toolkit.plotting import COLORS, new_axes
 
@@ -32,7 +33,8 @@ __all__ = ["DEFAULT_SCORING", "compare_models", "plot_model_comparison"]
 DEFAULT_SCORING = ("accuracy", "precision", "recall", "f1")
 #: Show a progress bar when a comparison needs more fits than this.
 PROGRESS_FITS = 50
-# Precision is undefined for a model that never predicts 1 (a majority baseline): call it 0.
+# Precision is undefined for a model that never predicts 1 (a majority baseline): the
+# toolkit's one rule (toolkit._metrics) decides its value.
 _ZERO_DIVISION = ("precision", "recall", "f1")
 
 
@@ -48,7 +50,7 @@ def _scorer(metric: str):
 
     if metric in _ZERO_DIVISION:
         func = {"precision": precision_score, "recall": recall_score, "f1": f1_score}[metric]
-        return make_scorer(func, zero_division=0)
+        return make_scorer(func, **SKLEARN_OPTIONS)
     if metric not in get_scorer_names():
         raise ValueError(f"scoring has an unknown metric {metric!r}; use a scikit-learn scorer "
                          "name such as 'accuracy', 'f1', 'roc_auc' or 'average_precision'.")
@@ -85,8 +87,8 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
         Number of stratified, shuffled folds, or any scikit-learn splitter (for example
         ``TimeSeriesSplit`` for data ordered in time).
     scoring : sequence of str, default=("accuracy", "precision", "recall", "f1")
-        scikit-learn scorer names. Precision, recall and F1 count 0 when a model never
-        predicts the positive class.
+        scikit-learn scorer names. Precision, recall and F1 count 0 when they are undefined,
+        e.g. for a model that never predicts the positive class (the toolkit's one rule).
     seed : int, default=0
         Shuffles the folds and seeds the random baselines.
     baselines : bool, default=True
