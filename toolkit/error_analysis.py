@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._metrics import precision_recall_f1
+from toolkit._shared import MAX_CODE_LEVELS
 from toolkit._validation import (
     check_columns,
     check_dataframe,
@@ -74,16 +75,17 @@ def _bin_column(column: pd.Series, n_bins: int,
     """Integer codes 0..k-1 for each row, and the label of each code.
 
     Numeric (and date) columns with more than ``n_bins`` distinct values are cut at their
-    quantiles; anything else keeps its ``max_levels - 1`` most frequent values (default
-    ``n_bins``) and pools the rest as "other". Missing values get a bin of their own, because
-    they often behave differently.
+    quantiles, except whole-number codes (at most ``MAX_CODE_LEVELS`` values, the rule
+    :mod:`toolkit.features` uses): those, and anything else, keep their ``max_levels - 1``
+    most frequent values (default ``n_bins``) and pool the rest as "other". Missing values get
+    a bin of their own, because they often behave differently.
     """
     max_levels = n_bins if max_levels is None else max_levels
     missing = column.isna().to_numpy()
     is_date = pd.api.types.is_datetime64_any_dtype(column)
     numeric = (is_date or pd.api.types.is_numeric_dtype(column)) and not (
         pd.api.types.is_bool_dtype(column))
-    if numeric and column.nunique() > n_bins:
+    if numeric and column.nunique() > n_bins and not _is_code(column, is_date):
         values = column.to_numpy(dtype="datetime64[ns]" if is_date else float)
         as_float = values.astype("int64").astype(float) if is_date else values
         as_float = np.where(missing, np.nan, as_float)
@@ -110,6 +112,19 @@ def _bin_column(column: pd.Series, n_bins: int,
         codes = np.where(missing, len(labels), codes)
         labels.append(MISSING)
     return codes, labels
+
+
+def _is_code(column: pd.Series, is_date: bool) -> bool:
+    """Whole numbers with few values (e.g. an occupation coded 1-6): slice them value by value.
+
+    The same rule and threshold (``MAX_CODE_LEVELS``) as :mod:`toolkit.features` uses to
+    one-hot encode integer codes.
+    """
+    if is_date:
+        return False
+    values = column.dropna().to_numpy(dtype=float)
+    distinct = np.unique(values)
+    return len(distinct) <= MAX_CODE_LEVELS and bool(np.all(np.mod(distinct, 1) == 0))
 
 
 def _errors(y_true: Any, y_pred: Any) -> np.ndarray:
@@ -145,8 +160,10 @@ def error_slices(df: pd.DataFrame, y_true: Any, y_pred: Any, by: str | Sequence[
         True and predicted labels, in the order of ``df``'s rows.
     by : str or list of one or two str
         Column(s) defining the slices. Two columns are crossed (South & Basic, South &
-        Premium, ...). Numeric columns with more than ``bins`` values are cut at quantiles;
-        other columns keep their 19 most frequent values and pool the rest as "other";
+        Premium, ...). Numeric columns with more than ``bins`` values are cut at quantiles,
+        except whole numbers with at most ``MAX_CODE_LEVELS`` (6) values, codes such as an
+        occupation 1-6, which are sliced value by value; other columns keep their 19 most
+        frequent values and pool the rest as "other";
         missing values form a slice of their own.
     min_size : int, default=30
         Slices with fewer rows are left out: their error rate is mostly noise.
@@ -416,7 +433,9 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
         Human-level performance: a column of ``table``, one number for every row, or a dict
         name -> HLP. Use the same unit as the accuracy (fraction or percent).
     name : str, optional
-        The column naming each row; default ``"tag"``, else ``"slice"``, else the first column.
+        The column naming each row; default ``"tag"``, else ``"slice"``, else the index when
+        it is not a plain row number (e.g. ``tag_errors(...).set_index("tag")``), else the
+        first column.
     accuracy : str, default="accuracy"
         The accuracy column.
     share : str, default="share"
@@ -426,7 +445,9 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
     -------
     DataFrame
         ``name``, ``accuracy``, ``hlp``, ``gap`` (HLP - accuracy), ``share`` and ``gain``
-        (gap x share), sorted by gain, largest first (ties keep the input order).
+        (gap x share), sorted by gain, largest first (ties keep the input order). When the
+        names are the index of ``table``, they stay the index (and there is no ``name``
+        column).
 
     Examples
     --------
@@ -444,28 +465,45 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
     table = table.copy()
     if accuracy not in table.columns and accuracy == "accuracy" and "error_rate" in table:
         table["accuracy"] = 1 - table["error_rate"]
-    if name is None:
+    on_index = _names_on_index(table, name)
+    if not on_index and name is None:
         name = next((c for c in ("tag", "slice") if c in table.columns), table.columns[0])
-    check_columns(table, [name, accuracy, share], "table (name, accuracy and share)")
+    check_columns(table, [accuracy, share] + ([] if on_index else [name]),
+                  "table (name, accuracy and share)")
+    names = table.index.to_series() if on_index else table[name]
     shares = table[share].to_numpy(dtype=float)
     if (shares < 0).any() or (shares > 1).any():
         raise ValueError(f"table[{share!r}] must hold fractions between 0 and 1; "
                          f"got values up to {shares.max():.3g}.")
-    if isinstance(hlp, str):
-        human = table[check_columns(table, hlp, "hlp")[0]]
-    elif isinstance(hlp, Mapping):
-        unknown = sorted(set(table[name]) - set(hlp))
-        if unknown:
-            raise ValueError(f"hlp has no value for {unknown!r}.")
-        human = table[name].map(hlp)
-    elif isinstance(hlp, Real) and not isinstance(hlp, bool):
-        human = pd.Series(float(hlp), index=table.index)
-    else:
-        raise TypeError(f"hlp must be a column name, a number or a dict; got {hlp!r}.")
-    out = pd.DataFrame({name: table[name], "accuracy": table[accuracy], "hlp": human,
-                        "gap": human - table[accuracy], "share": shares})
+    human = _hlp_values(hlp, table, names)
+    out = pd.DataFrame({"accuracy": table[accuracy], "hlp": human,
+                        "gap": human - table[accuracy], "share": shares}, index=table.index)
     out["gain"] = out["gap"] * out["share"]
+    if on_index:  # the names stay where the caller put them: in the index
+        return out.sort_values("gain", ascending=False, kind="stable")
+    out.insert(0, name, names)
     return out.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _names_on_index(table: pd.DataFrame, name: str | None) -> bool:
+    """True when the row names are the index (tags set as index), not a column."""
+    if name is not None:
+        return name not in table.columns and name == table.index.name
+    has_column = any(c in table.columns for c in ("tag", "slice"))
+    return not has_column and not isinstance(table.index, pd.RangeIndex)
+
+
+def _hlp_values(hlp: Any, table: pd.DataFrame, names: pd.Series) -> pd.Series:
+    if isinstance(hlp, str):
+        return table[check_columns(table, hlp, "hlp")[0]]
+    if isinstance(hlp, Mapping):
+        unknown = sorted(set(names) - set(hlp), key=str)
+        if unknown:
+            raise ValueError(f"hlp has no value for {unknown!r}; give one for every row.")
+        return pd.Series([hlp[n] for n in names], index=table.index, dtype=float)
+    if isinstance(hlp, Real) and not isinstance(hlp, bool):
+        return pd.Series(float(hlp), index=table.index)
+    raise TypeError(f"hlp must be a column name, a number or a dict; got {hlp!r}.")
 
 
 # --------------------------------------------------------------------------- thresholds

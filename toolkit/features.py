@@ -49,11 +49,13 @@ from toolkit._encoders import (
     _to_datetime,
     _to_float,
 )
+from toolkit._shared import MAX_CODE_LEVELS
 from toolkit._validation import check_columns, check_dataframe, check_labels, check_one_of
 from toolkit.plotting import COLORS, new_axes
 
 __all__ = [
     "KINDS",
+    "MAX_CODE_LEVELS",
     "MISSING_TOKENS",
     "RULES",
     "TREATMENTS",
@@ -79,8 +81,6 @@ __all__ = [
 MOSTLY_MISSING_SHARE = 0.95
 #: Text or category columns with at most this many distinct values are one-hot encoded.
 MAX_CATEGORIES = 40
-#: Whole-number columns with at most this many distinct values are read as codes (1, 2, 3).
-MAX_CODE_LEVELS = 5
 #: A text column whose values are distinct for at least this share of rows is an identifier.
 ID_UNIQUE_SHARE = 0.95
 #: Share of the (non-missing) text values that must parse as numbers, or as dates.
