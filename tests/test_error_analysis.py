@@ -266,12 +266,13 @@ def test_tag_errors_counts_by_hand(small):
 
 
 @pytest.mark.parametrize(("rules", "error", "match"), [
-    ({}, TypeError, "non-empty dict"),
-    ({"bad": "no_such_column > 1"}, ValueError, "rule 'bad' could not be evaluated"),
-    ({"bad": 3}, TypeError, "rule 'bad' must be a function"),
-    ({"bad": lambda d: d["charges"]}, ValueError, "one True/False per row"),
+    ({}, ValueError, r"rules is empty; give at least one name -> rule\."),
+    (["south"], TypeError, r"rules must be a dict of name -> rule; got \['south'\]"),
+    ({"bad": "no_such_column > 1"}, ValueError, r"rules\['bad'\] could not be evaluated"),
+    ({"bad": 3}, TypeError, r"rules\['bad'\] must be a function"),
+    ({"bad": lambda d: d["charges"]}, ValueError, r"rules\['bad'\] must give one True/False per row"),
     ({"bad": [True, False]}, ValueError, "one True/False per row"),
-], ids=["empty", "unknown-column", "not-a-rule", "not-boolean", "short-mask"])
+], ids=["empty", "not-a-dict", "unknown-column", "not-a-rule", "not-boolean", "short-mask"])
 def test_tag_errors_bad_rules(small, rules, error, match):
     df, y_true, y_pred = small
     with pytest.raises(error, match=match):

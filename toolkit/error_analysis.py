@@ -31,6 +31,7 @@ from toolkit._validation import (
     check_columns,
     check_dataframe,
     check_labels,
+    check_mapping,
     check_positive_int,
     check_probabilities,
     check_probability,
@@ -379,8 +380,7 @@ def tag_errors(df: pd.DataFrame, rules: Mapping[str, Callable | str], y_true: An
     0  many calls     2    0.5       1       0.5         0.5          0.5
     """
     check_dataframe(df, "df")
-    if not isinstance(rules, Mapping) or not rules:
-        raise TypeError(f"rules must be a non-empty dict of name -> rule; got {rules!r}.")
+    check_mapping(rules, "rules", "name -> rule")
     errors = _errors(y_true, y_pred)
     check_same_length(df=df, y_true=errors)
     rows = []
@@ -399,17 +399,17 @@ def _apply_rule(df: pd.DataFrame, name: str, rule: Callable | str) -> np.ndarray
         try:
             mask = df.eval(rule)
         except Exception as exc:  # pandas raises many types here; name the rule instead
-            raise ValueError(f"rule {name!r} could not be evaluated ({rule!r}): {exc}") from exc
+            raise ValueError(f"rules[{name!r}] could not be evaluated ({rule!r}): {exc}") from exc
     elif callable(rule):
         mask = rule(df)
     elif isinstance(rule, (pd.Series, np.ndarray, list)):
         mask = rule
     else:
-        raise TypeError(f"rule {name!r} must be a function, an expression string or a boolean "
-                        f"mask; got {rule!r}.")
+        raise TypeError(f"rules[{name!r}] must be a function, an expression string or a "
+                        f"boolean mask; got {rule!r}.")
     mask = np.asarray(mask)
     if mask.shape != (len(df),) or mask.dtype != bool:
-        raise ValueError(f"rule {name!r} must give one True/False per row of df; "
+        raise ValueError(f"rules[{name!r}] must give one True/False per row of df; "
                          f"got an array of dtype {mask.dtype} and shape {mask.shape}.")
     return mask
 

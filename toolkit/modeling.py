@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from toolkit._metrics import SKLEARN_OPTIONS
-from toolkit._validation import check_columns, check_dataframe, check_labels, check_same_length
+from toolkit._validation import (
+    check_columns,
+    check_dataframe,
+    check_labels,
+    check_mapping,
+    check_names,
+    check_same_length,
+)
 from toolkit.plotting import COLORS, new_axes
 
 __all__ = ["DEFAULT_SCORING", "compare_models", "plot_model_comparison"]
@@ -118,13 +125,11 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
 
-    if not isinstance(models, Mapping) or not models:
-        raise TypeError(f"models must be a non-empty dict of name -> estimator; got {models!r}.")
+    check_mapping(models, "models", "name -> estimator")
     for name, model in models.items():
         if not hasattr(model, "fit"):
             raise TypeError(f"models[{name!r}] must be a scikit-learn estimator; got {model!r}.")
-    if isinstance(scoring, str) or not len(scoring):
-        raise TypeError(f"scoring must be a list of metric names; got {scoring!r}.")
+    scoring = check_names(scoring, "scoring", "metric names")
     if not isinstance(X, pd.DataFrame):
         X = np.asarray(X)
         if X.ndim != 2:
