@@ -17,6 +17,10 @@ text, an id) we time:
    much slower, so by default it gets the first 50,000 rows, and toolkit is timed again on
    exactly those rows for a fair ratio.
 
+Measured on the 2-core reference machine, loaded by five other jobs (ratios only; see
+benchmarks/README.md): A 0.98x wall / 0.99x CPU; B 0.51x wall / 0.62x CPU; skrub on 50,000 rows
+22x toolkit's time.
+
 Run: ``python benchmarks/bench_features.py [--rows N] [--skrub-rows M]``
 (skrub: ``pip install skrub``).
 """
