@@ -676,6 +676,7 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
     ax.set_xlim(0, upper * 1.08)
     ax.set_ylim(-0.6, len(series) - 0.4)
     ax.set_xlabel(metric)
+    ax.set_ylabel("rung")
     ax.set_title("The baseline ladder: floor, model, ceiling")
     ax.grid(axis="y", visible=False)
     return ax

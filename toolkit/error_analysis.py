@@ -564,14 +564,37 @@ def _binary_and_proba(y_true: Any, proba: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- plots
-def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None, ax=None):
+#: How 0/1 churn labels are shown on figures: by what they mean, not by their code.
+CHURN_LABELS = {0: "stays", 1: "churns"}
+
+
+def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None,
+                   display_labels: Sequence[str] | None = None, ax=None):
     r"""Confusion matrix with counts and row rates (the share of each true class) together.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        True and predicted classes.
+    labels : sequence, optional
+        The classes, in the order of the rows and columns; default: every class seen, sorted.
+    display_labels : sequence of str, optional
+        The names shown for ``labels``; default "stays"/"churns" for 0/1 labels
+        (:data:`CHURN_LABELS`), else the labels themselves.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if not given.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
 
     Examples
     --------
     >>> ax = plot_confusion([0, 0, 1, 1], [0, 1, 1, 1])
     >>> [t.get_text() for t in ax.texts]
     ['1\n50%', '1\n50%', '0\n0%', '2\n100%']
+    >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_ylabel()
+    (['stays', 'churns'], 'true class')
     """
     from sklearn.metrics import confusion_matrix
 
@@ -579,6 +602,7 @@ def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None, 
     pred = check_labels(y_pred, "y_pred")
     check_same_length(y_true=truth, y_pred=pred)
     labels = sorted(set(truth) | set(pred)) if labels is None else list(labels)
+    names = _display_names(labels, display_labels)
     counts = confusion_matrix(truth, pred, labels=labels)
     rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     ax = new_axes(ax, figsize=(4.2, 3.6))
@@ -586,13 +610,24 @@ def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None, 
     for (i, j), count in np.ndenumerate(counts):
         ax.text(j, i, f"{count}\n{rates[i, j]:.0%}", ha="center", va="center", fontsize=11,
                 color="white" if rates[i, j] > 0.6 else "black")
-    ax.set_xticks(range(len(labels)), [str(v) for v in labels])
-    ax.set_yticks(range(len(labels)), [str(v) for v in labels])
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xticks(range(len(labels)), names)
+    ax.set_yticks(range(len(labels)), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
     ax.grid(False)
     ax.set_title("Confusion matrix (count, share of the true class)", fontsize=11)
     return ax
+
+
+def _display_names(labels: list, display_labels: Sequence[str] | None) -> list[str]:
+    if display_labels is None:
+        if set(labels) <= set(CHURN_LABELS):
+            return [CHURN_LABELS[v] for v in labels]
+        return [str(v) for v in labels]
+    if isinstance(display_labels, str) or len(display_labels) != len(labels):
+        raise ValueError(f"display_labels must give one name per class {labels!r}; "
+                         f"got {display_labels!r}.")
+    return [str(v) for v in display_labels]
 
 
 def plot_threshold(y_true: Any, proba: Any, threshold: float = 0.5, *, ax=None):
@@ -673,9 +708,9 @@ def plot_slices(table: pd.DataFrame, *, ax=None):
     label = "error rate with its 95 % interval"
     if not np.isnan(line):
         ax.axvline(line, color="black", linestyle="--", linewidth=1.5)
-        label += f"\ndashed: overall {line:.1%} · red: interval entirely above it"
+        label += f"\ndashed: overall {line:.1%} · orange-red: interval entirely above it"
     ax.set_yticks(y, table["slice"])
-    ax.set(xlabel=label, title="Error rate by slice")
+    ax.set(xlabel=label, ylabel="slice", title="Error rate by slice")
     ax.xaxis.set_major_formatter("{x:.0%}")
     return ax
 

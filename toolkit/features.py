@@ -702,7 +702,7 @@ def check_leakage(
 
 
 def plot_leakage(table: pd.DataFrame, ax=None):
-    """Bar chart of each column's score on its own, flagged columns in red.
+    """Bar chart of each column's score on its own from chance: flagged orange-red, others blue.
 
     Parameters
     ----------
@@ -722,7 +722,9 @@ def plot_leakage(table: pd.DataFrame, ax=None):
     >>> df = pd.DataFrame({"x": rng.normal(size=200), "y": rng.integers(0, 2, 200)})
     >>> ax = plot_leakage(check_leakage(df, "y", show_all=True))
     >>> ax.get_xlabel()
-    'ROC AUC of the column alone (cross-fitted)'
+    'ROC AUC of the column alone (cross-fitted); the axis starts at chance, 0.5'
+    >>> float(ax.get_xlim()[0])
+    0.5
     """
     missing = {"column", "metric", "score", "flagged", "check"} - set(table.columns)
     if missing:
@@ -731,19 +733,24 @@ def plot_leakage(table: pd.DataFrame, ax=None):
     ordered = table.sort_values("score")
     ax = new_axes(ax, figsize=(7.0, 1.0 + 0.28 * len(ordered)))
     colors = [COLORS["bad"] if flag else COLORS["primary"] for flag in ordered["flagged"]]
-    ax.barh(ordered["column"], ordered["score"], color=colors)
+    metric = table["metric"].iloc[0] if len(table) else "score"
+    chance = 0.5 if metric == "ROC AUC" else 0.0
+    # Bars grow from chance: a column no better than chance has no bar, only a note.
+    above = (ordered["score"] - chance).clip(lower=0)
+    ax.barh(ordered["column"], above, left=chance, color=colors)
     for y, (_, row) in enumerate(ordered.iterrows()):
         if row["flagged"]:
             ax.text(row["score"] + 0.01, y, row["check"], va="center", color=COLORS["bad"])
-    metric = table["metric"].iloc[0] if len(table) else "score"
-    chance = 0.5 if metric == "ROC AUC" else 0.0
+        elif row["score"] < chance + 0.01:
+            ax.text(chance + 0.01, y, f"no better than chance ({row['score']:.2f})",
+                    va="center", color=COLORS["muted"], fontsize=9)
     ax.axvline(chance, color=COLORS["muted"], linestyle="--", linewidth=1)
-    ax.text(chance, len(ordered) - 0.3, " chance", color=COLORS["muted"], va="bottom")
-    low = min(chance - 0.05, float(ordered["score"].min()) - 0.05)
-    ax.set_xlim(low, 1.3)  # room on the right for the labels
-    ax.set_xticks([t for t in np.arange(0.0, 1.01, 0.1) if t >= low])
-    ax.set_ylim(-0.6, len(ordered) + 0.4)
-    ax.set_xlabel(f"{metric} of the column alone (cross-fitted)")
+    ax.set_xlim(chance, 1.3)  # starts at chance; room on the right for the labels
+    ax.set_xticks(np.round(np.arange(chance, 1.001, 0.1), 1))
+    ax.set_ylim(-0.6, len(ordered) - 0.4)
+    ax.set_xlabel(f"{metric} of the column alone (cross-fitted); the axis starts at chance, "
+                  f"{chance:g}")
+    ax.set_ylabel("column")
     ax.set_title("Which column gives the answer away?")
     ax.grid(axis="y", visible=False)
     return ax

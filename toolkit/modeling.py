@@ -215,7 +215,7 @@ def plot_model_comparison(table: pd.DataFrame, metric: str | None = None, *, ax=
     ax.set_yticks(range(len(ordered)), ordered["model"])
     for i, value in enumerate(ordered[f"{metric}_mean"]):
         ax.text(value + 0.01, i + 0.2, f"{value:.3f}", fontsize=9)
-    ax.set(xlabel=f"{metric} (mean over the folds, bar = ± 1 std)",
+    ax.set(xlabel=f"{metric} (mean over the folds, bar = ± 1 std)", ylabel="model",
            title=f"Candidates against the baselines: {metric}")
     ax.set_xlim(0, max(1.0, float(ordered[f"{metric}_mean"].max()) + 0.1))
     return ax
