@@ -232,7 +232,9 @@ def test_target_encoding_is_reproducible(history):
     X, y = history.drop(columns="churned"), history["churned"]
     a = make_preprocessor(X, seed=3).fit_transform(X, y)
     b = make_preprocessor(X, seed=3).fit_transform(X, y)
+    c = make_preprocessor(X, seed=4).fit_transform(X, y)
     np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)  # the seed does reach the cross-fitting folds
 
 
 # --- the custom transformers ------------------------------------------------------------------
