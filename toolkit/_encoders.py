@@ -2,7 +2,10 @@
 
 scikit-learn has no transformer for these jobs: turning numbers stored as text into numbers,
 dates into calendar parts, many-level labels into their frequency, free text into a small bag of
-words, and ``pd.NA`` into ``NaN`` so its encoders accept it. Each one is a plain scikit-learn
+words, and ``pd.NA`` into ``NaN`` so its encoders accept it. Two more exist for speed only and
+are tested to give scikit-learn's own results: :class:`RareLevelOneHot` (``OneHotEncoder`` with
+rare levels grouped, without its per-value Python loops) and :class:`Imputer` (whose median
+does not sort a masked copy of the data). Each one is a plain scikit-learn
 transformer (``get_feature_names_out``, ``set_output``) that skops can save; import them from
 :mod:`toolkit.features`.
 """
