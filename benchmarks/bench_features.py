@@ -18,8 +18,8 @@ text, an id) we time:
    exactly those rows for a fair ratio.
 
 Measured on the 2-core reference machine, loaded by five other jobs (ratios only; see
-benchmarks/README.md): A 0.98x wall / 0.99x CPU; B 0.51x wall / 0.62x CPU; skrub on 50,000 rows
-22x toolkit's time.
+benchmarks/README.md), two runs: A 0.98x and 0.90x wall (0.99x, 0.94x CPU); B 0.51x and 0.55x
+wall (0.62x, 0.63x CPU); skrub 21-22x toolkit's time.
 
 Run: ``python benchmarks/bench_features.py [--rows N] [--skrub-rows M]``
 (skrub: ``pip install skrub``).
