@@ -117,3 +117,15 @@ def test_every_exercise_has_hints_and_an_explanation():
         assert ex.hints, f"exercise {exercise_id} has no hints"
         assert ex.explanation, f"exercise {exercise_id} has no explanation for a right answer"
         assert isinstance(check(exercise_id, ...), Feedback)
+
+
+def test_explanation_may_be_computed_when_the_answer_is_right():
+    calls = []
+
+    def explain():
+        calls.append(1)
+        return f"computed {len(calls)}"
+
+    exercises.register(Exercise("98.4", "q", expected=2, explanation=explain))
+    assert check("98.4", 3).status == "incorrect" and calls == []
+    assert check("98.4", 2).message == "computed 1"
