@@ -35,6 +35,7 @@ def test_data_driven_exercise_and_percentage_mistake():
 
     share = load("history")["churned"].mean()
     assert check("0.2", share).correct
+    assert check("0.2", share).message.startswith(f"{share:.1%} of the customers leave")
     assert check("0.2", float(share * 100)).message.startswith("That looks like a percentage")
     assert "*stayed*" in check("0.2", 1 - share).message
     assert "count of customers" in check("0.2", int(share * 5000)).message
