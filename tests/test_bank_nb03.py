@@ -132,7 +132,7 @@ def _hand(numeric=None, encoder=None, columns=("monthly_charges", "plan", "autop
      None),
     ("ColumnTransformer", "should be a ColumnTransformer; got str"),
     (_hand(columns=("monthly_charges", "plan")), "exactly once"),
-    (_hand(encoder=OneHotEncoder()), "stops on the first '5G Max' customer"),
+    (_hand(encoder=OneHotEncoder()), "stops on the first customer of the new plan 'Student'"),
     (_hand(numeric="passthrough"), "comes out in euros, unscaled"),
     (_hand(encoder=OneHotEncoder(handle_unknown="ignore", drop="first")),
      "makes 5 columns; make_preprocessor makes 6"),

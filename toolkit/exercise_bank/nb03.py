@@ -18,6 +18,8 @@ _KINDS = ("numeric", "boolean", "datetime", "categorical", "high_cardinality", "
 TRAIN_BEFORE = "2024-10-01"
 #: The three columns of Exercise 3.5, one per kind.
 HAND_COLUMNS = ["monthly_charges", "plan", "autopay"]
+#: The plan that marketing launches in the notebook, unseen in training.
+NEW_PLAN = "Student"
 #: The complaints about money, as a learner finds them in `value_counts()`.
 MONEY_WORDS = "price|expensive|roaming"
 
@@ -197,7 +199,7 @@ def _rare_share() -> float:
 register(Exercise(
     "3.4",
     "What does the fitted one-hot encoder output for a customer on the unseen plan "
-    "'5G Max'?",
+    "'Student'?",
     expected="all zeros",
     kind="choice",
     options=("all zeros", "an error", "plan_infrequent_sklearn", "plan_Basic"),
@@ -211,10 +213,10 @@ register(Exercise(
                                    "of the rows, above the "
                                    f"{_rare_share():.0%} limit, so no infrequent column was "
                                    "made for plan.",
-        "plan_Basic": "The encoder has no way to know that 5G Max resembles any plan; it does "
+        "plan_Basic": "The encoder has no way to know that Student resembles any plan; it does "
                       "not guess.",
     },
-    hints=("Look at the plan columns of the transformed production rows above.",
+    hints=("Look at the plan columns of the transformed Student customers above.",
            "Is there a `plan_infrequent_sklearn` among `preprocessor.get_feature_names_out()`?"),
     explanation="All plan columns are 0: the model sees 'none of the plans I know'. It does "
                 "not crash, but it is not right either: a drift monitor should flag it.",
@@ -237,10 +239,10 @@ def _reference():
 
 
 def _new_plan_rows():
-    from toolkit.datasets import load
-
-    production = load("production")
-    return production.loc[production["plan"] == "5G Max", HAND_COLUMNS].head(20)
+    """Customers of the test months moved onto a plan training never saw."""
+    history = _history()
+    test = history[history["month"] >= TRAIN_BEFORE]
+    return test[HAND_COLUMNS].head(20).assign(plan=NEW_PLAN)
 
 
 def _check_hand_built(answer) -> str | None:
@@ -279,8 +281,8 @@ def _check_hand_built(answer) -> str | None:
     try:
         fitted.transform(_new_plan_rows())
     except Exception:
-        return ("It fits, but it stops on the first '5G Max' customer of production, a plan "
-                "training never saw: tell the OneHotEncoder what to do with unknown levels "
+        return (f"It fits, but it stops on the first customer of the new plan {NEW_PLAN!r}, "
+                "which training never saw: tell the OneHotEncoder what to do with unknown levels "
                 "(`handle_unknown=...`).")
     return None
 
@@ -304,7 +306,7 @@ register(Exercise(
     hints=("One `(name, transformer, [column])` triple per column: a scaler for the number, an "
            "encoder for the labels, and `'passthrough'` for the yes/no column.",
            "`StandardScaler()` and `OneHotEncoder(handle_unknown=...)` come from "
-           "`sklearn.preprocessing`; which value of `handle_unknown` lets 5G Max through?",
+           "`sklearn.preprocessing`; which value of `handle_unknown` lets Student through?",
            "`ColumnTransformer([('number', StandardScaler(), ['monthly_charges']), ...])`: "
            "add the two other triples."),
     explanation=_hand_built_explanation,
