@@ -93,3 +93,25 @@ def test_04_sizes_quoted_in_prompts(nb04_text):
     assert annotations["annotator"].nunique() == 4
     assert "for how many of the 300 customers" in nb04_text
     assert f"check **{nb04.BUDGET} labels**" in nb04_text
+
+
+@pytest.mark.parametrize("name, claim", [
+    ("00_start_here.ipynb", "when four customers in five stay, a model that always says "
+                            "\"stays\" is right 80 % of the time"),
+    ("03_features_by_dtype.ipynb", "not flattered by the four customers in five who stay"),
+])
+def test_four_customers_in_five_stay(name, claim):
+    stay = 1 - datasets.load("history")["churned"].mean()
+    assert round(5 * stay) == 4 and _percent(stay) == "80 %"
+    assert claim in _markdown(name)
+
+
+def test_03_test_months_and_the_toy_auc():
+    from sklearn.metrics import roc_auc_score
+
+    text = _markdown("03_features_by_dtype.ipynb")
+    history = datasets.load("history")
+    test_months = history.loc[history["month"] >= "2024-10-01", "month"].dt.month.unique()
+    assert len(test_months) == 3 and "On three months of test customers" in text
+    assert roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 3 / 4
+    assert "Three of the four pairs are ranked right" in text
