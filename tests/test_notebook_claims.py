@@ -115,3 +115,15 @@ def test_03_test_months_and_the_toy_auc():
     assert len(test_months) == 3 and "On three months of test customers" in text
     assert roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 3 / 4
     assert "Three of the four pairs are ranked right" in text
+
+
+def test_03_the_survey_scores_below_the_leakage_score_yet_is_flagged():
+    history = datasets.load("history")
+    train = history[history["month"] < "2024-10-01"]
+    leaks = features.check_leakage(train, "churned", show_all=True).set_index("column")
+    survey = leaks.loc["exit_survey_score"]
+    assert survey["flagged"] and survey["score"] < features.LEAKAGE_SCORE
+    assert survey["score"] == leaks["score"].max()
+    text = _markdown("03_features_by_dtype.ipynb")
+    assert ("The survey tops the list, yet its score alone stays below the level `check_leakage` "
+            "calls too good to be true (`features.LEAKAGE_SCORE`)") in text
