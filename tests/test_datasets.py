@@ -101,3 +101,56 @@ def test_load_rejects_unknown_names(bad, error, match):
         datasets.load(bad)
     with pytest.raises(error, match=match):
         datasets.datasheet(bad)
+
+
+# --- No spoilers: learners' datasheets describe the data as the company knows it -------------
+
+def _spoilers(text):
+    """Every mention of a planted label problem in ``text``, with the evidence computed from the
+    answer key (so a rebuilt world with other numbers is still caught)."""
+    from toolkit.labels import annotator_agreement
+
+    truth = datasets.load("history_truth")
+    history = datasets.load("history")
+    annotations = datasets.load("annotations")
+    wrong_share = 100 * truth["label_is_wrong"].mean()
+    n_duplicates = int(truth["duplicate_of"].notna().sum())
+    noisy_region = (truth["label_is_wrong"].groupby(history["region"], observed=True).sum()
+                    .idxmax())
+    patterns = {
+        "the noisy region's rule": rf"{noisy_region}(?:'s| region's| team)|old(?:er)? rule",
+        "wrong-label share": rf"{wrong_share:.1f}\s?%|wrong label|labels? (?:are|is) wrong",
+        "duplicates and their flipped labels": rf"\b{n_duplicates}\b|duplicat|opposite label|"
+                                                r"flipped|CRM-merge",
+        "planted problems": r"planted|answer key says|label_is_wrong",
+    }
+    downgraders = set(truth.loc[truth["outcome"] == "downgraded", "customer_id"])
+    for round_name, group in annotations.groupby("round", observed=True):
+        kappa = annotator_agreement(group).mean_pairwise_kappa
+        patterns[f"kappa {round_name}"] = rf"kappa[^|]*{kappa:.2f}|{kappa:.2f}[^|]*kappa"
+    before = annotations[(annotations["round"] == "before_guideline")
+                         & annotations["customer_id"].isin(downgraders)]
+    for annotator, share in before.groupby("annotator", observed=True)["label"].mean().items():
+        patterns[f"{annotator}'s belief"] = (rf"{annotator}\b[^|\n]*\b{round(100 * share, -1):.0f}"
+                                             r"\s?%|belief")
+    import re
+
+    return {name: re.findall(pattern, text, flags=re.I) for name, pattern in patterns.items()
+            if re.search(pattern, text, flags=re.I)}
+
+
+@pytest.mark.parametrize("name", ["history", "annotations"])
+def test_learner_datasheets_do_not_give_the_planted_problems_away(name):
+    assert _spoilers(datasets.datasheet(name)) == {}
+
+
+def test_the_spoiler_check_finds_the_answer_key_where_it_belongs():
+    found = _spoilers(datasets.datasheet("history_truth"))
+    assert {"the noisy region's rule", "wrong-label share", "duplicates and their flipped labels",
+            "kappa before_guideline", "kappa after_guideline", "amara's belief"} <= set(found)
+
+
+def test_dataset_summaries_do_not_give_the_planted_problems_away():
+    summaries = " ".join(datasets.list_datasets()["summary"])
+    assert _spoilers(summaries) == {}
+    assert "spoiler" in datasets.list_datasets().set_index("name").loc["events", "summary"]

@@ -35,6 +35,7 @@ def test_data_driven_exercise_and_percentage_mistake():
 
     share = load("history")["churned"].mean()
     assert check("0.2", share).correct
+    assert check("0.2", share).message.startswith(f"{share:.1%} of the customers leave")
     assert check("0.2", float(share * 100)).message.startswith("That looks like a percentage")
     assert "*stayed*" in check("0.2", 1 - share).message
     assert "count of customers" in check("0.2", int(share * 5000)).message
@@ -117,3 +118,15 @@ def test_every_exercise_has_hints_and_an_explanation():
         assert ex.hints, f"exercise {exercise_id} has no hints"
         assert ex.explanation, f"exercise {exercise_id} has no explanation for a right answer"
         assert isinstance(check(exercise_id, ...), Feedback)
+
+
+def test_explanation_may_be_computed_when_the_answer_is_right():
+    calls = []
+
+    def explain():
+        calls.append(1)
+        return f"computed {len(calls)}"
+
+    exercises.register(Exercise("98.4", "q", expected=2, explanation=explain))
+    assert check("98.4", 3).status == "incorrect" and calls == []
+    assert check("98.4", 2).message == "computed 1"

@@ -17,6 +17,7 @@ from toolkit.labels import (
     find_suspect_labels,
     fleiss_kappa,
     majority_vote,
+    plot_precision_at_k,
     precision_at_k,
 )
 
@@ -441,36 +442,15 @@ def test_agreement_plot_returns_axes():
     ax = result.plot()
     assert ax.get_title().startswith("Pairwise Cohen")
     assert len(ax.texts) == 9
+    assert ax.get_xlabel() == ax.get_ylabel() == "annotator"
     plt.close(ax.figure)
 
 
-# ----------------------------------------------------------------- exercises of notebook 04
+def test_precision_plot_labels_both_axes():
+    import matplotlib.pyplot as plt
 
-
-@pytest.mark.parametrize("exercise_id, answer", [
-    ("4.1", ["bruno", "amara"]),
-    ("4.2", 48),
-    ("4.3", 60),
-    ("4.4", " south "),
-], ids=["least-agreeing-pair", "ties-before", "conflicting-rows", "region"])
-def test_notebook_04_exercises_accept_the_right_answer(exercise_id, answer):
-    from toolkit.exercises import check
-
-    assert check(exercise_id, answer).correct
-
-
-@pytest.mark.parametrize("exercise_id, answer, text", [
-    ("4.1", ["bruno", "dana"], "*highest* kappa"),
-    ("4.2", 1, "*after* the guideline"),
-    ("4.2", 192, "counted annotation rows"),
-    ("4.3", 30, "number of groups"),
-    ("4.3", 0, "`customer_id` is among the features"),
-    ("4.4", "North", "Divide each region's number of suspects"),
-], ids=["most-agreeing-pair", "after-round", "rows-not-customers", "pairs-not-rows",
-        "identifier-kept", "raw-counts"])
-def test_notebook_04_common_mistakes_get_specific_feedback(exercise_id, answer, text):
-    from toolkit.exercises import check
-
-    feedback = check(exercise_id, answer)
-    assert feedback.status == "incorrect"
-    assert text in feedback.message
+    truth = pd.Series([False, True, False, True, False, False, False, False])
+    ax = plot_precision_at_k(precision_at_k([1, 3, 0, 2], truth, k=[2, 4]))
+    assert ax.get_xlabel().startswith("flagged labels checked")
+    assert ax.get_ylabel().startswith("precision")
+    plt.close(ax.figure)

@@ -47,7 +47,8 @@ _SPECS = {
         booleans=["autopay", "paperless_billing", "family_plan"],
         strings=["customer_id", "device_model", "last_complaint"]),
     "history_truth": _Spec(
-        "history_truth.csv", "answer key for history: real outcome, label errors, duplicates",
+        "history_truth.csv",
+        "answer key for history: what really happened (open it when a notebook does)",
         categories=["outcome"], booleans=["label_is_wrong"],
         strings=["customer_id", "duplicate_of"]),
     "annotations": _Spec(

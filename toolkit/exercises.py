@@ -63,8 +63,9 @@ class Exercise:
         matched within ``tolerance``, choices by name, sets as sets.
     hints : tuple of str, default=()
         Given one at a time by :func:`hint`, from gentle to explicit.
-    explanation : str, default=""
-        Shown with a correct answer: why it is right.
+    explanation : str or callable, default=""
+        Shown with a correct answer: why it is right (or a function of no arguments returning
+        it, when the explanation quotes values computed from the data).
     validate : callable, optional
         For ``kind="custom"``.
     activity : {"read", "decide", "do"}, default="read"
@@ -83,7 +84,7 @@ class Exercise:
     options: tuple[str, ...] = ()
     mistakes: dict[Any, str] | Callable[[], dict[Any, str]] = field(default_factory=dict)
     hints: tuple[str, ...] = ()
-    explanation: str = ""
+    explanation: str | Callable[[], str] = ""
     validate: Callable[[Any], str | None] | None = None
     activity: str = "read"
 
@@ -203,9 +204,13 @@ def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
     def wrong(message: str) -> Feedback:
         return Feedback(ident, "incorrect", message)
 
+    def right() -> Feedback:
+        explain = exercise.explanation
+        return Feedback(ident, "correct", explain() if callable(explain) else explain)
+
     if exercise.kind == "custom":
         problem = exercise.validate(answer)
-        return Feedback(ident, "correct", exercise.explanation) if problem is None else wrong(problem)
+        return right() if problem is None else wrong(problem)
 
     if exercise.kind == "number":
         if hasattr(answer, "item") and getattr(answer, "size", 1) == 1:
@@ -213,7 +218,7 @@ def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
         if not _is_number(answer) or math.isnan(float(answer)):
             return wrong(f"The answer should be a single number; got {answer!r}.")
         if _close(answer, expected, exercise.tolerance):
-            return Feedback(ident, "correct", exercise.explanation)
+            return right()
         for value, message in mistakes.items():
             if _close(answer, value, exercise.tolerance):
                 return wrong(message)
@@ -227,7 +232,7 @@ def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
         if given not in options:
             return wrong(f"Choose one of {', '.join(repr(o) for o in exercise.options)}; got {answer!r}.")
         if options[given] == expected:
-            return Feedback(ident, "correct", exercise.explanation)
+            return right()
         return wrong(mistakes.get(options[given], "That is not the best choice; think again."))
 
     given = _normalise_set(answer)  # kind == "set"
@@ -235,7 +240,7 @@ def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
         return wrong(f"The answer should be a list of names; got {answer!r}.")
     want = frozenset(expected)
     if given == want:
-        return Feedback(ident, "correct", exercise.explanation)
+        return right()
     for value, message in mistakes.items():
         if given == frozenset(value):
             return wrong(message)

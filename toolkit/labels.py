@@ -261,6 +261,8 @@ class AgreementResult:
                 value = matrix.iat[i, j]
                 ax.text(j, i, "–" if np.isnan(value) else f"{value:.2f}", ha="center",
                         va="center", color="black" if value > 0.6 else "white")
+        ax.set_xlabel("annotator")
+        ax.set_ylabel("annotator")
         ax.set_title(f"{title}\nFleiss' kappa {self.fleiss_kappa:.2f}")
         return ax
 
@@ -583,7 +585,8 @@ def plot_precision_at_k(table: pd.DataFrame, ax=None):
                label=f"base rate: {base:.1%} of all labels are wrong")
     ax.set_ylim(0, max(table["precision"].max(), base) * 1.3)
     ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
-    ax.set_ylabel("precision")
+    ax.set_xlabel("flagged labels checked, most suspect first")
+    ax.set_ylabel("precision: share that are wrong")
     ax.set_title("Are the flagged labels really wrong?")
     ax.legend(loc="upper right")
     return ax

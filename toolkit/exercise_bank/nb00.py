@@ -22,6 +22,7 @@ register(Exercise(
     hints=("Look at the big boxes in the figure, not the steps inside them.",
            "Scoping, Data, ... how many bold titles are there?"),
     explanation="Scoping, data, modeling and deployment, joined by two loops back.",
+    activity="read",
 ))
 
 register(Exercise(
@@ -34,6 +35,8 @@ register(Exercise(
         _churn_share() * 5000: "That is a count of customers; divide by the number of rows.",
     },
     hints=("The label is the `churned` column: 1 means the customer left.",
-           "The mean of a 0/1 column is the share of 1s: `history['churned'].mean()`."),
-    explanation="About one customer in five leaves: remember it when you meet accuracy.",
+           "The mean of a 0/1 column is the share of 1s: which pandas method gives a mean?"),
+    explanation=lambda: (f"{_churn_share():.1%} of the customers leave, about one in "
+                         f"{round(1 / _churn_share())}: remember it when you meet accuracy."),
+    activity="do",
 ))
