@@ -197,60 +197,66 @@ def _normalise_set(value: Any) -> frozenset[str] | None:
     return frozenset(str(v).strip() for v in value)
 
 
-def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
-    ident = exercise.id
-    mistakes = exercise.mistakes() if callable(exercise.mistakes) else exercise.mistakes
+def _compare_number(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
+    if hasattr(answer, "item") and getattr(answer, "size", 1) == 1:
+        answer = answer.item()  # numpy scalars and one-element arrays
+    if not _is_number(answer) or math.isnan(float(answer)):
+        return f"The answer should be a single number; got {answer!r}."
+    if _close(answer, expected, exercise.tolerance):
+        return None
+    for value, message in mistakes.items():
+        if _close(answer, value, exercise.tolerance):
+            return message
+    if 0 <= expected <= 1 and _close(float(answer) / 100, expected, exercise.tolerance):
+        return "That looks like a percentage; give a fraction between 0 and 1."
+    return "Check your computation; `hint` gives a nudge."
 
-    def wrong(message: str) -> Feedback:
-        return Feedback(ident, "incorrect", message)
 
-    def right() -> Feedback:
-        explain = exercise.explanation
-        return Feedback(ident, "correct", explain() if callable(explain) else explain)
+def _compare_choice(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
+    given = answer.strip().lower() if isinstance(answer, str) else answer
+    options = {o.lower(): o for o in exercise.options}
+    if given not in options:
+        return f"Choose one of {', '.join(repr(o) for o in exercise.options)}; got {answer!r}."
+    if options[given] == expected:
+        return None
+    return mistakes.get(options[given], "That is not the best choice; think again.")
 
-    if exercise.kind == "custom":
-        problem = exercise.validate(answer)
-        return right() if problem is None else wrong(problem)
 
-    if exercise.kind == "number":
-        if hasattr(answer, "item") and getattr(answer, "size", 1) == 1:
-            answer = answer.item()  # numpy scalars and one-element arrays
-        if not _is_number(answer) or math.isnan(float(answer)):
-            return wrong(f"The answer should be a single number; got {answer!r}.")
-        if _close(answer, expected, exercise.tolerance):
-            return right()
-        for value, message in mistakes.items():
-            if _close(answer, value, exercise.tolerance):
-                return wrong(message)
-        if 0 <= expected <= 1 and _close(float(answer) / 100, expected, exercise.tolerance):
-            return wrong("That looks like a percentage; give a fraction between 0 and 1.")
-        return wrong("Check your computation; `hint` gives a nudge.")
-
-    if exercise.kind == "choice":
-        given = answer.strip().lower() if isinstance(answer, str) else answer
-        options = {o.lower(): o for o in exercise.options}
-        if given not in options:
-            return wrong(f"Choose one of {', '.join(repr(o) for o in exercise.options)}; got {answer!r}.")
-        if options[given] == expected:
-            return right()
-        return wrong(mistakes.get(options[given], "That is not the best choice; think again."))
-
-    given = _normalise_set(answer)  # kind == "set"
+def _compare_set(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
+    given = _normalise_set(answer)
     if given is None:
-        return wrong(f"The answer should be a list of names; got {answer!r}.")
+        return f"The answer should be a list of names; got {answer!r}."
     want = frozenset(expected)
     if given == want:
-        return right()
+        return None
     for value, message in mistakes.items():
         if given == frozenset(value):
-            return wrong(message)
+            return message
     missing, extra = sorted(want - given), sorted(given - want)
     parts = []
     if missing:
         parts.append(f"{len(missing)} missing")
     if extra:
         parts.append(f"{len(extra)} that should not be there ({', '.join(extra)})")
-    return wrong(f"Close: your list has {' and '.join(parts)}.")
+    return f"Close: your list has {' and '.join(parts)}."
+
+
+def _compare_custom(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
+    return exercise.validate(answer)
+
+
+#: kind -> function returning None when the answer is right, else the feedback message.
+_COMPARERS = {"number": _compare_number, "choice": _compare_choice, "set": _compare_set,
+              "custom": _compare_custom}
+
+
+def _compare(exercise: Exercise, answer: Any, expected: Any) -> Feedback:
+    mistakes = exercise.mistakes() if callable(exercise.mistakes) else exercise.mistakes
+    problem = _COMPARERS[exercise.kind](exercise, answer, expected, mistakes)
+    if problem is not None:
+        return Feedback(exercise.id, "incorrect", problem)
+    explain = exercise.explanation
+    return Feedback(exercise.id, "correct", explain() if callable(explain) else explain)
 
 
 def check(exercise_id: str, answer: Any) -> Feedback:
