@@ -563,7 +563,14 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
     return _compare(_Reference(reference, columns), current, calibration)
 
 
-def _chunks(reference: pd.DataFrame, chunk: int | str) -> list[np.ndarray]:
+def _chunks(reference: pd.DataFrame, chunk: int | str, n_chunks: int | None,
+            seed: int) -> list[np.ndarray]:
+    if n_chunks is not None:
+        size = check_positive_int(chunk, "chunk", minimum=2)
+        check_positive_int(n_chunks, "n_chunks", minimum=3)
+        rng = np.random.default_rng(seed)
+        return [np.sort(rng.choice(len(reference), min(size, len(reference)), replace=False))
+                for _ in range(n_chunks)]
     if isinstance(chunk, str):
         check_columns(reference, [chunk], "chunk")
         codes = pd.factorize(reference[chunk], sort=True)[0]
@@ -574,7 +581,8 @@ def _chunks(reference: pd.DataFrame, chunk: int | str) -> list[np.ndarray]:
 
 
 def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
-              columns: Sequence[str] | None = None, alpha: float = 0.01) -> Calibration:
+              columns: Sequence[str] | None = None, alpha: float = 0.01,
+              n_chunks: int | None = None, seed: int = 0) -> Calibration:
     """Measure how much each statistic varies between chunks of the reference; set bands.
 
     The reference is cut into consecutive chunks of ``chunk`` rows (or grouped by a column such
@@ -593,6 +601,12 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
         Columns to calibrate (default: all).
     alpha : float, default=0.01
         Nominal false-alarm rate per column and batch.
+    n_chunks : int, optional
+        Draw this many chunks of ``chunk`` rows at random instead of cutting consecutive ones:
+        a small reference then still gives enough chunks for a steady band (but a random draw
+        cannot see changes over time inside the reference).
+    seed : int, default=0
+        Seed of the random chunks.
 
     Returns
     -------
@@ -617,7 +631,7 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
     alpha = check_probability(alpha, "alpha")
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha must be between 0 and 0.5; got {alpha!r}.")
-    chunks = _chunks(reference, chunk)
+    chunks = _chunks(reference, chunk, n_chunks, seed)
     biggest = max((len(c) for c in chunks), default=0)
     if len(chunks) < 3 or biggest > len(reference) / 2:
         raise ValueError(
