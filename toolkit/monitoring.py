@@ -104,8 +104,11 @@ def estimate_performance(proba: Any, threshold: float = 0.5, value: Mapping | No
         Euros per outcome, ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` (relative to doing
         nothing); the business value is the sum of count times value.
     confidence : float, default=0.95
+        Level of the intervals.
     n_draws : int, default=2000
+        Simulated label draws behind the intervals.
     seed : int, default=0
+        Seed of the draws.
 
     Returns
     -------
