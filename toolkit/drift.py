@@ -656,9 +656,16 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
                 if not np.isnan(result[stat]):
                     values.setdefault((name, stat), []).append(result[stat])
     z = float(stats.norm.ppf(1 - alpha))
-    rows = [{"column": name, "statistic": stat, "mean": float(np.mean(v)),
-             "std": float(np.std(v, ddof=1)), "band": float(np.mean(v) + z * np.std(v, ddof=1))}
-            for (name, stat), v in values.items() if len(v) >= 3]
+    rows = []
+    for (name, stat), v in values.items():
+        if len(v) < 3:
+            continue
+        # Distances are positive and skewed to the right: the band is set on their logarithm,
+        # where chunk-to-chunk variation is close to normal.
+        logs = np.log(np.maximum(v, 1e-12))
+        rows.append({"column": name, "statistic": stat, "mean": float(np.mean(v)),
+                     "std": float(np.std(v, ddof=1)),
+                     "band": float(np.exp(logs.mean() + z * logs.std(ddof=1)))})
     bands = pd.DataFrame(rows, columns=["column", "statistic", "mean", "std", "band"])
     return Calibration(bands, alpha, len(chunks), int(np.median([len(c) for c in chunks])))
 
