@@ -288,7 +288,8 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
     value : dict, optional
         Euros per outcome (``tp``, ``fp``, ``fn``, ``tn``) for the business value.
     as_of : date-like, optional
-        The monitoring date (default: the last month of ``data``); later labels are not used.
+        The monitoring date, read as its month (default: the last month of ``data``); later
+        months and labels that arrive later are not used.
     id_column, target : str
         How labels join the rows, and the label column.
     confidence : float, default=0.95
@@ -348,6 +349,10 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         rows = rows.assign(decision=(rows["score"] >= threshold).astype(int))
     months = sorted(rows["month"].unique())
     as_of = pd.Timestamp(months[-1]) if as_of is None else _month_start([as_of]).iloc[0]
+    months = [m for m in months if m <= as_of]  # what happens after "now" is not known yet
+    if not months:
+        raise ValueError(f"as_of={as_of:%Y-%m} is before the first month of data "
+                         f"({rows['month'].min():%Y-%m}); there is nothing to monitor yet.")
     if labels is not None:
         labels = check_dataframe(labels, "labels", allow_empty=True)
         needed = [c for c in (id_column, "month", target) if c not in labels.columns]
