@@ -24,7 +24,7 @@ def _frame(n, seed=0, shift=0.0):
 @pytest.mark.parametrize("column", ["usage", "calls"])
 def test_ks_equals_scipy(n_ref, n_cur, column):
     ref, cur = _frame(n_ref, 0), _frame(n_cur, 1, shift=0.05)
-    row = drift.drift_report(ref, cur, [column]).table.iloc[0]
+    row = drift.drift_report(ref, cur, [column], p_values=True).table.iloc[0]
     expected = stats.ks_2samp(ref[column], cur[column])
     assert row["test"] == "ks"
     assert row["statistic"] == pytest.approx(expected.statistic, rel=1e-12)
@@ -112,6 +112,15 @@ def test_columns_that_cannot_be_tested_say_why_and_all_missing_batches_alarm():
     assert bool(table.loc["const", "drifted"])
     report = drift.drift_report(ref, cur)
     assert report.n_tested == len(ref.columns) - 2
+
+
+def test_slow_ks_p_values_are_skipped_on_large_samples_and_the_reason_says_so():
+    ref, cur = _frame(30_000, 0), _frame(20_000, 1)
+    row = drift.drift_report(ref, cur, ["usage"]).table.iloc[0]
+    assert np.isnan(row["p_value"]) and "p_values=True computes it" in row["reason"]
+    assert row["statistic"] == pytest.approx(stats.ks_2samp(ref["usage"], cur["usage"]).statistic)
+    with pytest.raises(ValueError, match="p_values must be one of 'auto', True, False; got 'yes'"):
+        drift.drift_report(ref, cur, p_values="yes")
 
 
 def test_a_jump_in_missing_values_is_drift():
@@ -235,7 +244,7 @@ def test_calibrated_bands_keep_false_alarms_near_nominal(n, n_ref_periods, n_bat
     raw = calibrated = total = 0
     for _ in range(n_batches):
         batch = _wobbly_period(n, rng)
-        raw += int((drift.drift_report(ref, batch).table["p_value"] < 0.01).sum())
+        raw += int((drift.drift_report(ref, batch, p_values=True).table["p_value"] < 0.01).sum())
         calibrated += int(drift.drift_report(ref, batch, calibration=cal).table["drifted"].sum())
         total += 4
     assert calibrated / total <= 0.03  # nominal 0.01 per column and batch

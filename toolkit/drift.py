@@ -178,6 +178,11 @@ def _numbers(series: pd.Series) -> np.ndarray:
 
 
 def _counts(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.CategoricalDtype):  # a count per code: no hashing
+        codes = series.cat.codes.to_numpy()
+        counts = pd.Series(np.bincount(codes[codes >= 0], minlength=len(series.cat.categories)),
+                           index=series.cat.categories.astype(object))
+        return counts[counts > 0]
     counts = series.value_counts(dropna=True)
     counts.index = counts.index.astype(object)
     return counts[counts > 0]
@@ -219,7 +224,12 @@ def _psi_terms(ref_share: np.ndarray, cur_share: np.ndarray) -> float:
 
 
 def _decile_edges(sorted_values: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
-    return np.unique(np.quantile(sorted_values, np.linspace(0, 1, bins + 1)[1:-1]))
+    """np.quantile's default (linear) quantiles, read directly off the sorted values."""
+    position = np.linspace(0, 1, bins + 1)[1:-1] * (len(sorted_values) - 1)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, len(sorted_values) - 1)
+    below, above = sorted_values[low], sorted_values[high]
+    return np.unique(below + (above - below) * (position - low))
 
 
 def _bin_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -228,7 +238,7 @@ def _bin_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def _cdf_gaps(ref: np.ndarray, cur: np.ndarray, cur_inside_ref: bool) -> tuple[np.ndarray, ...]:
-    """Both empirical CDFs at every distinct value of the two sorted samples.
+    """Both empirical CDFs at every value of the two sorted samples, and their gaps.
 
     One stable argsort merges the two sorted runs in linear time; a cumulative count then gives
     each CDF, as ``scipy.stats.ks_2samp`` computes them. With ``cur_inside_ref`` the reference
@@ -238,23 +248,27 @@ def _cdf_gaps(ref: np.ndarray, cur: np.ndarray, cur_inside_ref: bool) -> tuple[n
     both = np.concatenate([ref, cur])
     order = np.argsort(both, kind="stable")
     values = both[order]
+    del both
     in_ref = np.cumsum(order < n1)
-    last = np.append(values[1:] != values[:-1], True)
-    in_ref, k, values = in_ref[last], np.flatnonzero(last) + 1, values[last]
-    cdf_cur = (k - in_ref) / n2
+    del order
+    k = np.arange(1, n1 + n2 + 1)
+    ties = values[1:] == values[:-1]
+    if ties.any():  # only the last of equal values holds the right counts
+        last = np.append(~ties, True)
+        in_ref, k, values = in_ref[last], k[last], values[last]
+    n_cur = k - in_ref
     if cur_inside_ref:
-        cdf_ref = (in_ref - (k - in_ref)) / (n1 - n2)
-    else:
-        cdf_ref = in_ref / n1
-    return values, cdf_ref - cdf_cur
+        return values, (in_ref - n_cur) / (n1 - n2) - n_cur / n2
+    return values, in_ref / n1 - n_cur / n2
 
 
 def _numeric_stats(ref: _Side, cur: _Side, *, p_value: bool, cur_inside_ref: bool = False) -> dict:
     a, b = ref.values, cur.values
     values, gaps = _cdf_gaps(a, b, cur_inside_ref)
-    d = float(np.abs(gaps).max())
+    np.abs(gaps, out=gaps)
+    d = float(gaps.max())
     scale = float(np.std(a)) or 1.0
-    wasserstein = float(np.sum(np.abs(gaps[:-1]) * np.diff(values))) / scale
+    wasserstein = float(np.dot(gaps[:-1], np.diff(values))) / scale
     edges = _decile_edges(a)
     ref_bins, cur_bins = _bin_counts(a, edges), _bin_counts(b, edges)
     n_ref = len(a)
@@ -441,8 +455,13 @@ class _Reference:
             self.facts[name] = (n_levels, n_levels / side.n if side.n else 0.0)
 
 
+#: Above this many values in a sample, scipy's KS p-value takes about a second per column
+#: (its exact large-sample distribution); drift_report skips it there unless asked.
+KS_P_VALUE_MAX_N = 10_000
+
+
 def _compare(ref: _Reference, current: pd.DataFrame, calibration: Calibration | None,
-             *, p_value: bool = True) -> DriftReport:
+             *, p_values: bool | str = "auto") -> DriftReport:
     rows = []
     for name in ref.columns:
         r_side, group = ref.sides[name], ref.groups[name]
@@ -459,8 +478,15 @@ def _compare(ref: _Reference, current: pd.DataFrame, calibration: Calibration | 
         if rule.decide_by == "missing":
             row.update(drifted=True, severity="major")
         elif rule.test != "none":
-            compute = _label_stats if group == "labels" else _numeric_stats
-            row.update(compute(r_side, c_side, p_value=p_value))
+            if group == "labels":
+                row.update(_label_stats(r_side, c_side, p_value=True))
+            else:
+                wanted = (p_values is True or rule.decide_by == "p_value"
+                          or (p_values == "auto" and max(r_side.n, c_side.n) <= KS_P_VALUE_MAX_N))
+                row.update(_numeric_stats(r_side, c_side, p_value=wanted))
+                if not wanted:
+                    row["reason"] += (f" (KS p-value skipped above {KS_P_VALUE_MAX_N:,} values, "
+                                      "where it is slow and tiny anyway; p_values=True computes it)")
             _decide(row, rule, group, calibration)
         rows.append(row)
     table = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
@@ -502,7 +528,8 @@ def _decide(row: dict, rule: DriftRule, group: str, calibration: Calibration | N
 
 def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
                  columns: Sequence[str] | None = None, *,
-                 calibration: Calibration | None = None) -> DriftReport:
+                 calibration: Calibration | None = None,
+                 p_values: bool | str = "auto") -> DriftReport:
     """Compare every column of ``current`` with the ``reference``, each with a suited test.
 
     :data:`DRIFT_RULES` picks the test by the column's kind and the reference's size (the
@@ -525,6 +552,14 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
         the reference's columns).
     calibration : Calibration, optional
         Alert bands from :func:`calibrate`; without it the fixed thresholds are used.
+    p_values : {"auto", True, False}, default="auto"
+        Whether to compute the KS p-value of numeric columns (chi-square's is always
+        computed: it is cheap):
+
+        - ``"auto"``: when the rule decides by it, or when both samples have at most
+          ``KS_P_VALUE_MAX_N`` values (above, scipy needs about a second per column);
+        - ``True``: always;
+        - ``False``: only when the rule decides by it.
 
     Returns
     -------
@@ -560,7 +595,8 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
     if calibration is not None and not isinstance(calibration, Calibration):
         raise TypeError(f"calibration must be a Calibration from calibrate(); got "
                         f"{type(calibration).__name__}.")
-    return _compare(_Reference(reference, columns), current, calibration)
+    check_one_of(p_values, "p_values", ["auto", True, False])
+    return _compare(_Reference(reference, columns), current, calibration, p_values=p_values)
 
 
 def _chunks(reference: pd.DataFrame, chunk: int | str, n_chunks: int | None,
