@@ -294,3 +294,13 @@ def test_plots_label_their_axes_and_name_the_classes(tmp_path):
     assert ax.get_ylabel() == "density" and ax.get_xlabel() == "calls"
     with pytest.raises(TypeError, match="report must be a DriftReport"):
         drift.plot_drift_report(report.table)
+
+
+def test_an_event_of_one_batch_ends_where_it_says():
+    ref = _frame(2_000)
+    batches, log = drift.simulate_stream(ref, 3, [{"kind": "unit_change", "column": "usage",
+                                                   "start": 0, "end": 0}], batch_size=200)
+    assert log[["start_month", "end_month"]].values.tolist() == [["2025-01", "2025-01"]]
+    medians = batches.groupby("batch")["usage"].median()
+    assert medians[0] > 100 > medians[1] and medians[2] < 100
+    assert batches["month"].dt.strftime("%Y-%m").unique().tolist() == ["2025-01", "2025-02", "2025-03"]

@@ -1076,7 +1076,7 @@ def simulate_stream(reference: pd.DataFrame, n_batches: int, events: Sequence[Ma
         batches.append(batch)
     log = []
     for event in checked:
-        end = min(event.get("end", n_batches - 1) or n_batches - 1, n_batches - 1)
+        end = n_batches - 1 if event.get("end") is None else min(event["end"], n_batches - 1)
         log.append({"event": event["event"], "kind": event["kind"], "shape": event["shape"],
                     "column": event["column"], "start_month": str(months[event["start"]]),
                     "end_month": str(months[end]), "detectable_in": str(months[event["start"]]),
