@@ -16,13 +16,13 @@ module gives three kinds of tools:
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
->>> reference = pd.DataFrame({"usage": rng.gamma(2, 3, 2_000),
-...                           "plan": rng.choice(["basic", "premium"], 2_000)})
->>> current = shift_numeric(reference, "usage", scale=1.5)
+>>> reference = pd.DataFrame({"weight": rng.gamma(2, 3, 2_000),
+...                           "colour": rng.choice(["red", "blue"], 2_000)})
+>>> current = shift_numeric(reference, "weight", scale=1.5)
 >>> drift_report(reference, current).table[["column", "test", "drifted"]]
-  column    test  drifted
-0  usage      ks     True
-1   plan  chi2   False
+   column  test  drifted
+0  weight    ks     True
+1  colour  chi2    False
 """
 
 from __future__ import annotations
@@ -768,7 +768,7 @@ def shift_numeric(df: pd.DataFrame, column: str, *, shift: float = 0.0, scale: f
 
 def change_units(df: pd.DataFrame, column: str, factor: float = 100.0, *, share: float = 1.0,
                  seed: int = 0) -> pd.DataFrame:
-    """Return a copy where ``column`` is multiplied by ``factor`` (euros sent as cents, ...).
+    """Return a copy where ``column`` is multiplied by ``factor`` (metres sent as centimetres, ...).
 
     A pipeline bug rather than a change in the world: the values are right, the unit is not.
 
@@ -926,7 +926,7 @@ def change_concept(df: pd.DataFrame, target: str, where: Callable[[pd.DataFrame]
         The 0/1 label column.
     where : callable or str
         Which rows: a function of the frame returning a boolean mask, or a
-        ``DataFrame.query`` string such as ``"contract == 'month-to-month'"``.
+        ``DataFrame.query`` string such as ``"region == 'North'"``.
     rate : float
         New probability of ``1`` in those rows.
     seed : int, default=0
