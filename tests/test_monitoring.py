@@ -227,7 +227,7 @@ def test_score_alerts_by_hand():
 
 def test_dashboard(case, year, tmp_path):
     axes = plot_monitoring(year, case["events"])
-    assert [ax.get_ylabel() for ax in axes] == ["drifted columns", "decided positive", "F1"]
+    assert [ax.get_ylabel() for ax in axes] == ["drifted columns", "share of customers", "F1"]
     assert axes[-1].get_xlabel() == "month"
     assert {t.get_text().strip() for t in axes[0].texts} == set(case["events"]["event"])
     axes[0].figure.savefig(tmp_path / "dashboard.png")

@@ -544,11 +544,13 @@ def plot_monitoring(result: MonitorResult, events: pd.DataFrame | None = None, *
     """The monitoring dashboard: inputs, outputs and performance over the months.
 
     Top: share of drifted input columns (blue). Middle: share of customers decided positive
-    (blue). Bottom: F1 estimated from the scores (blue line, light blue interval) and realised
-    once labels arrive (vermillion dots); months whose labels are not known yet are shaded grey.
-    Black triangles mark the months alerts were raised, on the panel of their signal (schema
-    and drift on top, output in the middle, performance at the bottom); known ``events`` are
-    orange spans, named on the top panel.
+    (blue), churn rate expected from the scores (green squares) and realised once labels
+    arrive (vermillion dots). Bottom: F1 estimated from the scores (blue line, light blue
+    interval) and realised (vermillion dots); months whose labels are not known yet are shaded
+    grey. Black triangles mark the months alerts were raised, on the panel of their signal
+    (schema and drift on top, output in the middle, performance at the bottom). Known
+    ``events`` are orange bars with their names on the top panel, and dotted orange lines at
+    their start on every panel.
 
     Returns
     -------
@@ -564,7 +566,7 @@ def plot_monitoring(result: MonitorResult, events: pd.DataFrame | None = None, *
     ...                         "x": rng.normal(size=900), "score": rng.uniform(size=900)})
     >>> axes = plot_monitoring(monitor(batches, batches[["x"]].iloc[:600]))
     >>> [ax.get_ylabel() for ax in axes]
-    ['drifted columns', 'decided positive', 'F1']
+    ['drifted columns', 'share of customers', 'F1']
     """
     import matplotlib.pyplot as plt
 
@@ -576,7 +578,12 @@ def plot_monitoring(result: MonitorResult, events: pd.DataFrame | None = None, *
     x = months["month"]
     top, middle, bottom = axes
     top.plot(x, months["drifted_share"], marker="o", color=COLORS["primary"])
-    middle.plot(x, months["prediction_rate"], marker="o", color=COLORS["primary"])
+    middle.plot(x, months["prediction_rate"], marker="o", color=COLORS["primary"],
+                label="decided positive")
+    middle.plot(x, months["est_positive_rate"], marker="s", color=COLORS["good"],
+                label="churn expected from the scores")
+    middle.plot(x, months["real_positive_rate"], "o", color=COLORS["bad"],
+                label="churn realised")
     bottom.plot(x, months["est_f1"], marker="o", color=COLORS["primary"], label="estimated F1")
     bottom.fill_between(x, months["est_f1_low"], months["est_f1_high"], color=PALETTE[4],
                         alpha=0.3, label="estimate's interval")
@@ -597,13 +604,17 @@ def plot_monitoring(result: MonitorResult, events: pd.DataFrame | None = None, *
             start = pd.Period(str(event["start_month"]), "M").to_timestamp() - half
             end = pd.Period(str(event["end_month"]), "M").to_timestamp() + half
             for ax in axes:
-                ax.axvspan(start, end, color=COLORS["highlight"], alpha=0.12)
-            top.text(start, 0.92 - 0.12 * (i % 4), f" {event['event']}", fontsize=8,
+                ax.axvline(start, color=COLORS["highlight"], linestyle=":", linewidth=1.5)
+            level = 0.93 - 0.11 * (i % 5)
+            top.plot([start, end], [level, level], color=COLORS["highlight"], linewidth=4,
+                     solid_capstyle="butt", transform=top.get_xaxis_transform())
+            top.text(start, level + 0.015, f" {event['event']}", fontsize=8, va="bottom",
                      transform=top.get_xaxis_transform(), color="black")
     top.set_ylabel("drifted columns")
     top.set_ylim(0, 1.0)
-    middle.set_ylabel("decided positive")
-    middle.set_ylim(0, max(1.0, float(months["prediction_rate"].max())))
+    middle.set_ylabel("share of customers")
+    middle.set_ylim(0, 1.0)
+    middle.legend(loc="upper left", fontsize=8)
     bottom.set_ylabel("F1")
     bottom.set_ylim(0, 1.0)
     bottom.set_xlabel("month")
