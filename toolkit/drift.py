@@ -1069,7 +1069,7 @@ def simulate_stream(reference: pd.DataFrame, n_batches: int, events: Sequence[Ma
             mask = _pick(len(batch), strength, rng)
             hit = simulator(batch[mask].reset_index(drop=True), event["column"], **event["params"],
                             seed=seed + 1000 * t + k)
-            batch = pd.concat([batch[~mask], hit], ignore_index=True)
+            batch = hit if mask.all() else pd.concat([batch[~mask], hit], ignore_index=True)
         batch = batch.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
         batch["batch"] = t
         batch["month"] = months[t].to_timestamp()
