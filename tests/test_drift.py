@@ -304,3 +304,27 @@ def test_an_event_of_one_batch_ends_where_it_says():
     medians = batches.groupby("batch")["usage"].median()
     assert medians[0] > 100 > medians[1] and medians[2] < 100
     assert batches["month"].dt.strftime("%Y-%m").unique().tolist() == ["2025-01", "2025-02", "2025-03"]
+
+
+def test_calibrate_by_a_period_column_and_its_errors():
+    ref = _frame(6_000).assign(month=np.repeat(pd.date_range("2024-01-01", periods=6, freq="MS"),
+                                               1_000))
+    cal = drift.calibrate(ref.drop(columns="month"), chunk=1_000)
+    by_month = drift.calibrate(ref, chunk="month", columns=["usage", "plan"])
+    assert (by_month.n_chunks, by_month.chunk_rows) == (6, 1_000)
+    assert set(by_month.bands["column"]) == {"usage", "plan"}
+    assert by_month.band("usage", "wasserstein") == pytest.approx(cal.band("usage", "wasserstein"))
+    assert by_month.band("usage", "no such statistic") is None
+    with pytest.raises(ValueError, match=r"chunk names column\(s\) \['week'\]"):
+        drift.calibrate(ref, chunk="week")
+    with pytest.raises(ValueError, match="alpha must be between 0 and 0.5; got 0.7"):
+        drift.calibrate(ref, alpha=0.7)
+    with pytest.raises(TypeError, match="chunk must be an integer; got 2.5"):
+        drift.calibrate(ref, chunk=2.5)
+
+
+def test_the_report_shows_its_summary_in_a_notebook():
+    report = drift.drift_report(_frame(500), drift.change_units(_frame(500, 1), "usage"))
+    html = report._repr_html_()
+    assert html.startswith(f"<p>{report.n_drifted} of {report.n_tested} tested columns drifted")
+    assert report.n_drifted >= 1 and report.share_drifted == report.n_drifted / report.n_tested

@@ -538,8 +538,9 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
     :data:`LARGE_REFERENCE` reference values the p-value decides; above, an effect size does
     (normalised Wasserstein distance for numbers, Jensen-Shannon distance for labels), because
     with many rows every p-value is tiny. With a ``calibration`` from :func:`calibrate`, the
-    effect size is compared with the band the reference's own variation sets. A column also
-    drifts when its share of missing values grows by more than :data:`MISSING_JUMP`.
+    effect size is compared with the band the reference's own variation sets. Missing values
+    are left out of the statistics and counted apart: a column also drifts when its share of
+    missing values grows by more than :data:`MISSING_JUMP`.
 
     Parameters
     ----------
