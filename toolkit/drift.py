@@ -358,8 +358,8 @@ class Calibration:
     Attributes
     ----------
     bands : pandas.DataFrame
-        One row per column and statistic: ``mean`` and ``std`` over the chunks, and ``band``
-        (``mean + z * std``, with ``z`` the normal quantile of ``1 - alpha``).
+        One row per column and statistic: ``mean`` and ``std`` over the chunks, and ``band``,
+        the upper alert band (see :func:`calibrate`).
     alpha : float
         The nominal false-alarm rate per column and batch.
     n_chunks, chunk_rows : int
@@ -624,9 +624,12 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
 
     The reference is cut into consecutive chunks of ``chunk`` rows (or grouped by a column such
     as ``"month"``), and each chunk is compared with the rest of the reference. A statistic that
-    moves this much *inside* a healthy period is no reason to alarm, so the band is
-    ``mean + z * std`` of the chunks' values, with ``z`` the normal quantile of ``1 - alpha``.
-    Choose chunks the size of the batches you will monitor: small batches vary more.
+    moves this much *inside* a healthy period is no reason to alarm. The band is a one-sided
+    prediction band at level ``1 - alpha`` for the statistic of one new batch, set on the
+    logarithm of the chunks' values (distances are skewed): ``exp(m + t * s * sqrt(1 + 1/k))``
+    with ``m`` and ``s`` the mean and standard deviation of the logs over ``k`` chunks and ``t``
+    Student's quantile with ``k - 1`` degrees of freedom. Choose chunks the size of the
+    batches you will monitor: small batches vary more.
 
     Parameters
     ----------
@@ -692,17 +695,19 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
             for stat in ("psi", "jensen_shannon", "wasserstein"):
                 if not np.isnan(result[stat]):
                     values.setdefault((name, stat), []).append(result[stat])
-    z = float(stats.norm.ppf(1 - alpha))
     rows = []
     for (name, stat), v in values.items():
         if len(v) < 3:
             continue
         # Distances are positive and skewed to the right: the band is set on their logarithm,
-        # where chunk-to-chunk variation is close to normal.
-        logs = np.log(np.maximum(v, 1e-12))
+        # where chunk-to-chunk variation is close to normal. It is a prediction band for one
+        # new batch: Student's t with k - 1 degrees of freedom, widened by sqrt(1 + 1/k),
+        # because mean and spread are themselves estimated from only k chunks.
+        logs, k = np.log(np.maximum(v, 1e-12)), len(v)
+        t = float(stats.t.ppf(1 - alpha, k - 1)) * math.sqrt(1 + 1 / k)
         rows.append({"column": name, "statistic": stat, "mean": float(np.mean(v)),
                      "std": float(np.std(v, ddof=1)),
-                     "band": float(np.exp(logs.mean() + z * logs.std(ddof=1)))})
+                     "band": float(np.exp(logs.mean() + t * logs.std(ddof=1)))})
     bands = pd.DataFrame(rows, columns=["column", "statistic", "mean", "std", "band"])
     return Calibration(bands, alpha, len(chunks), int(np.median([len(c) for c in chunks])))
 
