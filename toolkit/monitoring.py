@@ -40,6 +40,7 @@ from toolkit.drift import Calibration, _check_pair, _compare, _Reference, calibr
 from toolkit.plotting import COLORS, PALETTE
 
 __all__ = [
+    "AUTO_CHUNKS",
     "LOG_COLUMNS",
     "AlertScore",
     "MonitorResult",
