@@ -134,3 +134,115 @@ def threshold_explorer(y_true, proba, threshold: float = 0.5):
     slider.observe(update, names="value")
     update()
     return widgets.VBox([slider, numbers, figure])
+
+
+__all__ += ["drift_explorer"]  # appended with the function, so the lines above stay untouched
+
+
+def drift_explorer(reference, model, *, target: str = "churned", batch_size: int = 1_000,
+                   seed: int = 0):
+    """Pick a drift kind, a column and a size; watch the statistics and the model respond.
+
+    A batch is drawn from ``reference`` and drifted with the simulators of
+    :mod:`toolkit.drift`; the widget shows the column's distribution against the reference
+    (:func:`toolkit.drift.plot_distribution_shift`), its row of
+    :func:`toolkit.drift.drift_report` (bands from :func:`toolkit.drift.calibrate`), the
+    domain classifier's AUC, and the model's F1 estimated from its scores
+    (:func:`toolkit.monitoring.estimate_performance`) next to the true F1 on the batch's labels.
+    A concept change relabels the customers of the column's most common level (the size is
+    their new churn rate): the inputs and the estimate do not move, the true F1 does.
+
+    Parameters
+    ----------
+    reference : pandas.DataFrame
+        Training data with the label column ``target``.
+    model : fitted classifier
+        With ``predict_proba``; it is given the reference's columns except ``target``.
+    target : str, default="churned"
+        The label column of ``reference``.
+    batch_size : int, default=1000
+        Rows of the batch that is drifted.
+    seed : int, default=0
+        Seed of the batch, the simulators and the domain classifier.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Its children: the controls (an ``HBox`` of kind, column and size), the numbers
+        (``HTML``) and the figure (an ``Image`` holding a PNG).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> rng = np.random.default_rng(0)
+    >>> ref = pd.DataFrame({"x": rng.normal(size=3000), "plan": rng.choice(["a", "b"], 3000)})
+    >>> ref["churned"] = (ref["x"] + rng.normal(size=3000) > 1).astype(int)
+    >>> model = LogisticRegression().fit(ref[["x"]], ref["churned"])
+    >>> box = drift_explorer(ref, model, batch_size=500)
+    >>> kind, column, size = box.children[0].children
+    >>> kind.value, column.value, "AUC" in box.children[1].value
+    ('covariate shift', 'x', True)
+    """
+    import ipywidgets as widgets
+    import numpy as np
+
+    from toolkit import drift, monitoring
+    from toolkit._validation import check_columns, check_dataframe
+
+    check_dataframe(reference, "reference")
+    check_columns(reference, [target], "target")
+    # What each drift kind does to the batch at a slider size in [0, 1].
+    kinds = {
+        "covariate shift": lambda df, col, size: drift.shift_numeric(df, col, scale=1 + size,
+                                                                     seed=seed),
+        "unit change (x100)": lambda df, col, size: drift.change_units(df, col, 100.0,
+                                                                       share=size, seed=seed),
+        "missing values": lambda df, col, size: drift.inject_missing(df, col, share=size,
+                                                                     seed=seed),
+        "new category": lambda df, col, size: drift.add_new_category(df, col, "new", share=size,
+                                                                     seed=seed),
+        "concept change": lambda df, col, size: drift.change_concept(
+            df, target, lambda d: d[col] == d[col].mode().iloc[0], rate=size, seed=seed),
+    }
+    numeric_kinds = ("covariate shift", "unit change (x100)", "missing values")
+    features = list(getattr(model, "feature_names_in_", [c for c in reference.columns
+                                                          if c != target]))
+    inputs = [c for c in reference.columns if c != target]
+    numeric = [c for c in inputs if drift._group(reference[c]) == "numeric"]
+    labels = [c for c in inputs if c not in numeric]
+    rng = np.random.default_rng(seed)
+    batch = reference.iloc[rng.integers(0, len(reference), batch_size)].reset_index(drop=True)
+    calibration = drift.calibrate(reference[inputs], chunk=batch_size, n_chunks=20, seed=seed)
+    kind = widgets.Dropdown(options=list(kinds), description="drift")
+    column = widgets.Dropdown(options=numeric or labels, description="column")
+    size = widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="size",
+                               continuous_update=False)
+    numbers = widgets.HTML()
+    figure = widgets.Image(format="png")
+
+    def update(_change=None) -> None:
+        wanted = numeric if kind.value in numeric_kinds else labels
+        if list(column.options) != wanted:
+            column.options = wanted  # fires update again with a valid column
+            return
+        drifted = kinds[kind.value](batch, column.value, size.value)
+        row = drift.drift_report(reference, drifted, inputs, calibration=calibration).table
+        row = row.set_index("column").loc[column.value]
+        auc = drift.domain_classifier(reference[inputs], drifted[inputs], cv=3, max_rows=3_000,
+                                      seed=seed)
+        proba = model.predict_proba(drifted[features])[:, 1]
+        est = monitoring.estimate_performance(proba)
+        real = monitoring.realised_performance(drifted[target].to_numpy(), proba)
+        verdict = "drifted" if row["drifted"] is True or bool(row["drifted"]) else "no drift"
+        numbers.value = (
+            f"<b>{column.value}: {verdict}</b> (PSI {row['psi']:.3f}, Jensen-Shannon "
+            f"{row['jensen_shannon']:.3f}) · domain classifier AUC {auc.auc:.2f} "
+            f"[{auc.auc_low:.2f}, {auc.auc_high:.2f}] · F1 estimated {est['f1']:.2f} "
+            f"[{est['f1_low']:.2f}, {est['f1_high']:.2f}], true {real['f1']:.2f}")
+        figure.value = _png(drift.plot_distribution_shift(reference, drifted, column.value))
+
+    for control in (kind, column, size):
+        control.observe(update, names="value")
+    update()
+    return widgets.VBox([widgets.HBox([kind, column, size]), numbers, figure])

@@ -1,0 +1,58 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from sklearn.linear_model import LogisticRegression
+
+from toolkit import widgets
+
+
+@pytest.fixture(scope="module")
+def world():
+    rng = np.random.default_rng(0)
+    ref = pd.DataFrame({"usage": rng.gamma(2, 3, 4_000),
+                        "plan": rng.choice(["basic", "premium"], 4_000, p=[0.7, 0.3])})
+    ref["churned"] = (rng.random(4_000) < 1 / (1 + np.exp(2 - 0.15 * ref["usage"]))).astype(int)
+    model = LogisticRegression().fit(ref[["usage"]], ref["churned"])
+    return ref, model
+
+
+def _numbers(box):
+    return box.children[1].value
+
+
+def test_drift_explorer_moves_statistics_with_the_size(world):
+    ref, model = world
+    box = widgets.drift_explorer(ref, model, batch_size=800)
+    kind, column, size = box.children[0].children
+    assert "drift_explorer" in widgets.__all__
+    assert (kind.value, column.value) == ("covariate shift", "usage")
+    size.value = 0.0
+    assert "usage: no drift" in _numbers(box)
+    size.value = 1.0
+    assert "usage: drifted" in _numbers(box)
+    assert bytes(box.children[2].value).startswith(b"\x89PNG")
+
+
+def test_concept_change_moves_the_true_f1_but_not_the_inputs(world):
+    ref, model = world
+    box = widgets.drift_explorer(ref, model, batch_size=800)
+    kind, column, size = box.children[0].children
+    kind.value = "concept change"
+    assert column.value == "plan"  # labels only for this kind
+    size.value = 0.0
+    calm = _numbers(box)
+    size.value = 1.0
+    moved = _numbers(box)
+    assert "plan: no drift" in calm and "plan: no drift" in moved
+    estimated = [text.split("F1 estimated ")[1].split(" ")[0] for text in (calm, moved)]
+    true = [text.split("true ")[1] for text in (calm, moved)]
+    assert estimated[0] == estimated[1] and true[0] != true[1]
+
+
+def test_drift_explorer_bad_input(world):
+    ref, model = world
+    with pytest.raises(ValueError, match=r"target names column\(s\) \['label'\]"):
+        widgets.drift_explorer(ref, model, target="label")

@@ -1,0 +1,624 @@
+"""Monitoring a deployed model month by month: signals, performance before labels, alerts.
+
+Labels arrive late (a customer scored in March is known to have churned only in April), so a
+monitor combines signals that are available at different times:
+
+* right away: schema problems (an object with ``validate(df)``, e.g. the service's input
+  schema), drift of the inputs (:func:`toolkit.drift.drift_report`), the prediction rate, and
+  the model's performance *estimated* from its own probabilities
+  (:func:`estimate_performance`, NannyML's CBPE idea: if the probabilities are calibrated,
+  the expected confusion matrix follows from them);
+* once labels arrive: the *realised* performance (:func:`realised_performance`), which alone
+  can reveal a change in who has the outcome (concept change), which the inputs cannot show.
+
+:func:`monitor` builds one row per month and a table of alerts; :func:`score_alerts` checks the
+alerts against a log of known events; :func:`plot_monitoring` draws the dashboard.
+
+>>> import numpy as np
+>>> est = estimate_performance(np.array([0.9, 0.8, 0.2, 0.1]), threshold=0.5)
+>>> est[["precision", "recall"]].round(2).tolist()
+[0.85, 0.85]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit._validation import (
+    _short,
+    check_dataframe,
+    check_positive_int,
+    check_probabilities,
+    check_probability,
+)
+from toolkit.drift import Calibration, _check_pair, _compare, _Reference, calibrate
+from toolkit.plotting import COLORS, PALETTE
+
+__all__ = [
+    "AUTO_CHUNKS",
+    "LOG_COLUMNS",
+    "AlertScore",
+    "MonitorResult",
+    "estimate_performance",
+    "monitor",
+    "plot_monitoring",
+    "realised_performance",
+    "score_alerts",
+]
+
+#: Columns of the prediction log that are not model inputs (see ``toolkit.deploy.Service``).
+LOG_COLUMNS = ("request_id", "logged_at", "month", "model_version", "role", "returned", "score",
+               "decision", "problems", "latency_ms", "batch")
+_OUTCOMES = ("tp", "fp", "fn", "tn")
+#: monitor(calibration="auto") draws this many random reference chunks the size of a batch.
+AUTO_CHUNKS = 30
+_METRICS = ("positive_rate", "precision", "recall", "f1", "value")
+
+
+def _check_value(value: Any) -> dict[str, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != set(_OUTCOMES):
+        raise ValueError(f"value must map each of 'tp', 'fp', 'fn', 'tn' to euros; got "
+                         f"{_short(value)}.")
+    return {k: float(value[k]) for k in _OUTCOMES}
+
+
+def _metrics(tp, fp, fn, tn, value: dict | None) -> dict[str, Any]:
+    """Metrics from (possibly fractional, possibly arrays of) counts; NaN where undefined."""
+    tp, fp, fn, tn = (np.asarray(x, dtype=float) for x in (tp, fp, fn, tn))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = {"positive_rate": (tp + fn) / (tp + fp + fn + tn),
+               "precision": np.where(tp + fp > 0, tp / (tp + fp), np.nan),
+               "recall": np.where(tp + fn > 0, tp / (tp + fn), np.nan),
+               "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)}
+    out["value"] = (sum(value[k] * c for k, c in zip(_OUTCOMES, (tp, fp, fn, tn), strict=True))
+                    if value is not None else np.full_like(tp, np.nan))
+    return out
+
+
+def estimate_performance(proba: Any, threshold: float = 0.5, value: Mapping | None = None, *,
+                         confidence: float = 0.95, n_draws: int = 2_000,
+                         seed: int = 0) -> pd.Series:
+    """Performance expected from calibrated probabilities, before any label arrives (CBPE).
+
+    If the model is calibrated, a customer scored 0.3 churns 30 % of the time. Summing the
+    probabilities over the customers above and below the ``threshold`` gives the *expected*
+    confusion matrix, hence expected precision, recall, F1 and business value. The interval
+    says how far the realised values may fall from the estimate by chance alone (labels drawn
+    from the probabilities, normal approximation, ``n_draws`` draws). Its blind spot: it
+    trusts the probabilities, so when the link between inputs and outcome changes (concept
+    change) it keeps reporting the old performance.
+
+    Parameters
+    ----------
+    proba : array-like of float
+        Predicted probabilities of the positive class, in [0, 1].
+    threshold : float, default=0.5
+        Scores at or above it are decided positive.
+    value : dict, optional
+        Euros per outcome, ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` (relative to doing
+        nothing); the business value is the sum of count times value.
+    confidence : float, default=0.95
+        Level of the intervals.
+    n_draws : int, default=2000
+        Simulated label draws behind the intervals.
+    seed : int, default=0
+        Seed of the draws.
+
+    Returns
+    -------
+    pandas.Series
+        ``rows``, the expected counts ``tp``, ``fp``, ``fn``, ``tn``, then ``positive_rate``,
+        ``precision``, ``recall``, ``f1`` and ``value``, each with ``_low`` and ``_high``.
+
+    Raises
+    ------
+    ValueError
+        If ``proba`` is empty, has missing values or values outside [0, 1].
+
+    Examples
+    --------
+    >>> est = estimate_performance([0.9, 0.6, 0.3, 0.1], threshold=0.5,
+    ...                            value={"tp": 40, "fp": -10, "fn": -60, "tn": 0})
+    >>> est[["tp", "fp", "fn", "value"]].round(2).tolist()
+    [1.5, 0.5, 0.4, 31.0]
+    """
+    p = check_probabilities(proba, "proba")
+    threshold = check_probability(threshold, "threshold")
+    confidence = check_probability(confidence, "confidence")
+    n_draws = check_positive_int(n_draws, "n_draws", minimum=100)
+    value = _check_value(value)
+    decided = p >= threshold
+    n1, n0 = int(decided.sum()), int((~decided).sum())
+    tp, fn = float(p[decided].sum()), float(p[~decided].sum())
+    row: dict[str, float] = {"rows": float(len(p)), "tp": tp, "fp": n1 - tp, "fn": fn, "tn": n0 - fn}
+    row.update({k: float(v) for k, v in _metrics(tp, n1 - tp, fn, n0 - fn, value).items()})
+    rng = np.random.default_rng(seed)
+    var1 = float((p[decided] * (1 - p[decided])).sum())
+    var0 = float((p[~decided] * (1 - p[~decided])).sum())
+    tp_draw = np.clip(rng.normal(tp, np.sqrt(var1), n_draws), 0, n1)
+    fn_draw = np.clip(rng.normal(fn, np.sqrt(var0), n_draws), 0, n0)
+    draws = _metrics(tp_draw, n1 - tp_draw, fn_draw, n0 - fn_draw, value)
+    tail = (1 - confidence) / 2 * 100
+    for name in _METRICS:
+        sample = draws[name][~np.isnan(draws[name])]
+        low, high = (np.percentile(sample, [tail, 100 - tail]) if sample.size
+                     else (np.nan, np.nan))
+        row[f"{name}_low"], row[f"{name}_high"] = float(low), float(high)
+    return pd.Series(row)
+
+
+def realised_performance(y_true: Any, proba: Any, threshold: float = 0.5,
+                         value: Mapping | None = None) -> pd.Series:
+    """The same numbers as :func:`estimate_performance`, from the labels that arrived.
+
+    Examples
+    --------
+    >>> realised_performance([1, 0, 1, 0], [0.9, 0.6, 0.3, 0.1])[["tp", "fp", "fn", "recall"]].tolist()
+    [1.0, 1.0, 1.0, 0.5]
+    """
+    p = check_probabilities(proba, "proba")
+    threshold = check_probability(threshold, "threshold")
+    y = np.asarray(y_true)
+    if y.shape != p.shape:
+        raise ValueError(f"y_true and proba must have the same length; got {len(y)} and {len(p)}.")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y_true must hold only 0 and 1; got {sorted(set(y.tolist()))[:5]!r}.")
+    decided = p >= threshold
+    tp, fp = float((decided & (y == 1)).sum()), float((decided & (y == 0)).sum())
+    fn, tn = float((~decided & (y == 1)).sum()), float((~decided & (y == 0)).sum())
+    row = {"rows": float(len(p)), "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+    row.update({k: float(v) for k, v in _metrics(tp, fp, fn, tn, _check_value(value)).items()})
+    return pd.Series(row)
+
+
+# --- the monitor ---------------------------------------------------------------------------------
+@dataclass
+class MonitorResult:
+    """What :func:`monitor` returns.
+
+    Attributes
+    ----------
+    months : pandas.DataFrame
+        One row per month (see :func:`monitor`).
+    alerts : pandas.DataFrame
+        One row per alert: ``month`` (the batch it is about), ``raised_in`` (the first month it
+        could be raised: later for performance, which waits for labels), ``signal`` (schema,
+        drift, output or performance), ``column`` and ``reason``.
+    reports : dict
+        The drift report of each month, by month, to look closer.
+    thresholds : str
+        How the drift thresholds were set, in words.
+    as_of : pandas.Timestamp
+        The monitoring date: labels available after it were not used.
+    """
+
+    months: pd.DataFrame
+    alerts: pd.DataFrame
+    reports: dict
+    thresholds: str
+    as_of: pd.Timestamp
+
+    def plot(self, events: pd.DataFrame | None = None, *, axes=None):
+        """Draw :func:`plot_monitoring`."""
+        return plot_monitoring(self, events, axes=axes)
+
+
+_ALERT_COLUMNS = ["month", "raised_in", "signal", "column", "reason"]
+
+
+def _month_start(values: Any) -> pd.Series:
+    return pd.to_datetime(pd.Series(values)).dt.to_period("M").dt.to_timestamp()
+
+
+def _scores(model: Any, frame: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
+    if model is None or not hasattr(model, "predict_proba"):
+        raise TypeError(f"model must be a fitted classifier with predict_proba (needed to score "
+                        f"rows without a 'score' column); got {_short(model)}.")
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise ValueError(f"model needs column(s) {missing!r} that the data does not have; fit "
+                         "it on the columns the service receives.")
+    return np.asarray(model.predict_proba(frame[list(features)])[:, 1], dtype=float)
+
+
+def _labels_for(batch: pd.DataFrame, labels: pd.DataFrame, id_column: str, target: str,
+                as_of: pd.Timestamp) -> tuple[np.ndarray, pd.Timestamp | None, str]:
+    """The labels of ``batch``'s rows known by ``as_of`` (NaN for the others)."""
+    keyed = labels.assign(month=_month_start(labels["month"]).to_numpy())
+    merged = batch[[id_column, "month"]].merge(keyed, on=[id_column, "month"], how="left")
+    available = merged["label_available_from"] <= as_of
+    if merged["label_available_from"].isna().all():
+        return np.full(len(batch), np.nan), None, "no labels for these rows"
+    y = merged[target].where(available).to_numpy(dtype=float)
+    first = merged["label_available_from"].min()
+    if not available.any():
+        return y, first, f"labels arrive from {first:%Y-%m}"
+    return y, merged.loc[available, "label_available_from"].max(), ""
+
+
+def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
+            threshold: float = 0.5, labels: pd.DataFrame | None = None, schema: Any = None,
+            columns: Sequence[str] | None = None, calibration: Calibration | str | None = "auto",
+            label_delay: int = 1, value: Mapping | None = None, as_of: Any = None,
+            id_column: str = "customer_id", target: str = "churned",
+            confidence: float = 0.95) -> MonitorResult:
+    """Watch a deployed model month by month: inputs, outputs, estimated and realised performance.
+
+    For every month of ``data`` it checks the batch against the schema, tests each input column
+    for drift against the ``reference`` (:func:`toolkit.drift.drift_report`, with bands
+    calibrated on the reference by default), compares the model's scores with its scores on the
+    reference (output drift), estimates performance from the scores
+    (:func:`estimate_performance`) and, for the rows whose labels are known by ``as_of``,
+    measures the realised performance. A realised positive rate or F1 outside the estimate's
+    interval raises a performance alert, dated when the labels arrived.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prediction log of ``toolkit.deploy.Service`` (only the rows whose answer was
+        returned are used), or plain batches: a ``month`` column and the feature columns,
+        optionally ``score`` and ``decision``.
+    reference : pandas.DataFrame
+        The training data (or a healthy period).
+    model : fitted classifier, optional
+        Scores the reference (for output drift) and rows without a ``score``.
+    threshold : float, default=0.5
+        Decision threshold when ``data`` has no ``decision`` column.
+    labels : pandas.DataFrame, optional
+        ``id_column``, ``month``, ``target`` and ``label_available_from`` (if absent: month +
+        ``label_delay``), like ``datasets.load("production_labels")``.
+    schema : object with ``validate(df)``, optional
+        Returns one row per problem with ``column``, ``problem``, ``action``, ``rows`` and
+        ``detail`` (the input schema of the deployment module).
+    columns : list of str, optional
+        Input columns to test for drift (default: those shared with the reference, except log
+        columns, ``month`` and ``target``).
+    calibration : Calibration, "auto" or None, default="auto"
+        Drift bands: "auto" calibrates on :data:`AUTO_CHUNKS` random reference chunks the size
+        of a batch (fixed thresholds if the reference is too small); None uses the fixed
+        thresholds.
+    label_delay : int, default=1
+        Months until a label arrives, when ``labels`` has no ``label_available_from``.
+    value : dict, optional
+        Euros per outcome (``tp``, ``fp``, ``fn``, ``tn``) for the business value.
+    as_of : date-like, optional
+        The monitoring date, read as its month (default: the last month of ``data``); later
+        months and labels that arrive later are not used.
+    id_column, target : str
+        How labels join the rows, and the label column.
+    confidence : float, default=0.95
+        Of the performance estimate's interval.
+
+    Returns
+    -------
+    MonitorResult
+        ``months`` has one row per month: ``month``, ``rows``, ``missing_share``,
+        ``schema_problems``, ``drifted_share``, ``worst_columns``, ``prediction_rate``, the
+        estimated ``est_<metric>`` with ``_low``/``_high`` and the realised ``real_<metric>``
+        (metrics: positive_rate, precision, recall, f1, value; NaN until the labels arrive,
+        ``labels_note`` says why), ``labels_known_in``, ``n_alerts`` and ``alerts`` (reasons).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> ref = pd.DataFrame({"x": rng.normal(size=3000)})
+    >>> batches = pd.DataFrame({"month": np.repeat(pd.date_range("2025-01-01", periods=3,
+    ...                                                          freq="MS"), 500),
+    ...                         "x": rng.normal(size=1500), "score": rng.uniform(size=1500)})
+    >>> batches.loc[1000:, "x"] *= 100
+    >>> result = monitor(batches, ref)
+    >>> result.months[["month", "rows", "drifted_share", "n_alerts"]]
+           month  rows  drifted_share  n_alerts
+    0 2025-01-01   500            0.0         0
+    1 2025-02-01   500            0.0         0
+    2 2025-03-01   500            1.0         1
+    """
+    check_dataframe(data, "data")
+    check_dataframe(reference, "reference")
+    if "month" not in data.columns:
+        raise ValueError(f"data must have a 'month' column (the batch each row belongs to); "
+                         f"its columns are {list(data.columns)[:12]!r}.")
+    threshold = check_probability(threshold, "threshold")
+    label_delay = check_positive_int(label_delay, "label_delay", minimum=0)
+    value = _check_value(value)
+    if schema is not None and not callable(getattr(schema, "validate", None)):
+        raise TypeError(f"schema must have a validate(df) method; got {type(schema).__name__}.")
+    rows = data
+    if "returned" in rows.columns:
+        rows = rows[rows["returned"].astype(bool)]
+    rows = rows.assign(month=_month_start(rows["month"]).to_numpy())
+    if columns is None:
+        skip = set(LOG_COLUMNS) | {target}
+        columns = [c for c in reference.columns if c in rows.columns and c not in skip]
+    columns = _check_pair(reference, rows, columns)
+    features = list(getattr(model, "feature_names_in_", columns)) if model is not None else columns
+    ref_frame = reference[columns].copy()
+    if model is not None:
+        ref_frame["score"] = _scores(model, reference, features)
+    if "score" not in rows.columns:
+        rows = rows.assign(score=_scores(model, rows, features))
+    check_probabilities(rows["score"], "data['score']")
+    if "decision" not in rows.columns:
+        rows = rows.assign(decision=(rows["score"] >= threshold).astype(int))
+    months = sorted(rows["month"].unique())
+    as_of = pd.Timestamp(months[-1]) if as_of is None else _month_start([as_of]).iloc[0]
+    months = [m for m in months if m <= as_of]  # what happens after "now" is not known yet
+    if not months:
+        raise ValueError(f"as_of={as_of:%Y-%m} is before the first month of data "
+                         f"({rows['month'].min():%Y-%m}); there is nothing to monitor yet.")
+    if labels is not None:
+        labels = check_dataframe(labels, "labels", allow_empty=True)
+        needed = [c for c in (id_column, "month", target) if c not in labels.columns]
+        if needed or id_column not in rows.columns:
+            raise ValueError(f"labels must have columns {id_column!r}, 'month' and {target!r}, "
+                             f"and data the column {id_column!r}; missing {needed!r}.")
+        if "label_available_from" not in labels.columns:
+            labels = labels.assign(label_available_from=_month_start(labels["month"])
+                                   + pd.DateOffset(months=label_delay))
+        labels = labels.assign(label_available_from=_month_start(labels["label_available_from"])
+                               .to_numpy())
+    ref_columns = list(ref_frame.columns)
+    sizes = rows.groupby("month").size()
+    thresholds = "fixed thresholds (see drift.DRIFT_RULES)"
+    if isinstance(calibration, str):
+        if calibration != "auto":
+            raise ValueError(f"calibration must be a Calibration, 'auto' or None; got {calibration!r}.")
+        try:
+            calibration = calibrate(ref_frame, int(sizes.median()), n_chunks=AUTO_CHUNKS)
+            thresholds = (f"bands calibrated on {calibration.n_chunks} random reference chunks "
+                          f"of {calibration.chunk_rows} rows (alpha={calibration.alpha})")
+        except ValueError:
+            calibration = None
+    elif calibration is not None:
+        thresholds = f"bands calibrated on {calibration.n_chunks} reference chunks"
+    prepared = _Reference(ref_frame, ref_columns)
+    table, alerts, reports = [], [], {}
+    for month in months:
+        batch = rows[rows["month"] == month]
+        month = pd.Timestamp(month)
+        current = batch[columns].copy()
+        if "score" in ref_columns:
+            current["score"] = batch["score"].to_numpy()
+        report = _compare(prepared, current, calibration)
+        reports[month] = report
+        row_alerts = []
+        problems = schema.validate(batch[features]) if schema is not None else pd.DataFrame()
+        for _, problem in problems.iterrows():
+            row_alerts.append((month, "schema", problem["column"],
+                               f"{problem['problem']} ({problem['rows']} rows, "
+                               f"{problem['action']}): {problem['detail']}"))
+        drifted = report.table[report.table["drifted"].fillna(False).astype(bool)]
+        for _, col in drifted.iterrows():
+            signal = "output" if col["column"] == "score" else "drift"
+            row_alerts.append((month, signal, col["column"], col["reason"]))
+        inputs = report.table[report.table["column"] != "score"]
+        worst = inputs[inputs["drifted"].fillna(False).astype(bool)].sort_values(
+            "psi", ascending=False)["column"].head(3)
+        est = estimate_performance(batch["score"], threshold, value, confidence=confidence)
+        entry = {"month": month, "rows": len(batch),
+                 "missing_share": float(batch[columns].isna().to_numpy().mean()),
+                 "schema_problems": len(problems),
+                 "drifted_share": float(inputs["drifted"].fillna(False).astype(bool).sum()
+                                        / max(inputs["drifted"].notna().sum(), 1)),
+                 "worst_columns": ", ".join(worst),
+                 "prediction_rate": float(batch["decision"].mean())}
+        for name in ("positive_rate", "precision", "recall", "f1", "value"):
+            entry[f"est_{name}"] = est[name]
+            entry[f"est_{name}_low"], entry[f"est_{name}_high"] = est[f"{name}_low"], est[f"{name}_high"]
+            entry[f"real_{name}"] = np.nan
+        entry["labels_known_in"], entry["labels_note"] = pd.NaT, "no labels given"
+        if labels is not None:
+            y, known, note = _labels_for(batch, labels, id_column, target, as_of)
+            entry["labels_known_in"], entry["labels_note"] = known, note
+            seen = ~np.isnan(y)
+            if seen.any():
+                real = realised_performance(y[seen].astype(int), batch["score"].to_numpy()[seen],
+                                            threshold, value)
+                for name in ("positive_rate", "precision", "recall", "f1", "value"):
+                    entry[f"real_{name}"] = real[name]
+                for name in ("positive_rate", "f1"):
+                    low, high = est[f"{name}_low"], est[f"{name}_high"]
+                    if not low <= real[name] <= high:
+                        row_alerts.append((known, "performance", name,
+                                           f"realised {name} {real[name]:.3f} outside the "
+                                           f"estimate's interval [{low:.3f}, {high:.3f}]"))
+        entry["n_alerts"] = len(row_alerts)
+        entry["alerts"] = "; ".join(f"{s} {c}" for _, s, c, _ in row_alerts)
+        table.append(entry)
+        alerts.extend({"month": month, "raised_in": raised, "signal": s, "column": c, "reason": r}
+                      for raised, s, c, r in row_alerts)
+    alerts_frame = pd.DataFrame(alerts, columns=_ALERT_COLUMNS)
+    return MonitorResult(pd.DataFrame(table), alerts_frame, reports, thresholds, as_of)
+
+
+# --- scoring the alerts against known events -----------------------------------------------------
+@dataclass
+class AlertScore:
+    """What :func:`score_alerts` returns.
+
+    Attributes
+    ----------
+    events : pandas.DataFrame
+        One row per event: ``event``, ``kind``, ``column``, ``start_month``, ``detectable_in``,
+        ``caught``, ``first_alert`` (month it was first raised), ``delay_months`` (from the
+        start of the event) and ``on_time`` (first alert no later than ``detectable_in``).
+    alerts : pandas.DataFrame
+        The alerts with an ``event`` column: the event(s) each matches, "" for a false alarm.
+    precision : float
+        Share of alerts that match an event.
+    recall : float
+        Share of events caught.
+    false_alarms : int
+        Alerts that match no event.
+    """
+
+    events: pd.DataFrame
+    alerts: pd.DataFrame
+    precision: float
+    recall: float
+    false_alarms: int
+
+
+def _period(values: Any) -> pd.Series:
+    return pd.to_datetime(pd.Series(values).astype(str)).dt.to_period("M")
+
+
+def score_alerts(alerts: pd.DataFrame | MonitorResult, event_log: pd.DataFrame) -> AlertScore:
+    """Which alerts were real, which were noise, which events were missed, and how late.
+
+    An alert matches an event when the month it is about lies in the event's months and it
+    names the event's column; a performance alert also matches a concept change or a prior
+    shift (the label itself changed). An event is caught by its earliest matching alert; the
+    delay counts months from the event's start to the month that alert was raised.
+
+    Parameters
+    ----------
+    alerts : pandas.DataFrame or MonitorResult
+        ``month``, ``raised_in``, ``signal`` and ``column``, as in ``monitor(...).alerts``.
+    event_log : pandas.DataFrame
+        ``event``, ``kind``, ``column``, ``start_month``, ``end_month`` and ``detectable_in``,
+        as in ``datasets.load("events")`` or :func:`toolkit.drift.simulate_stream`.
+
+    Returns
+    -------
+    AlertScore
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> alerts = pd.DataFrame({"month": pd.to_datetime(["2025-03-01", "2025-04-01"]),
+    ...                        "raised_in": pd.to_datetime(["2025-03-01", "2025-04-01"]),
+    ...                        "signal": ["drift", "drift"], "column": ["x", "y"]})
+    >>> events = pd.DataFrame({"event": ["e"], "kind": ["covariate_shift"], "column": ["x"],
+    ...                        "start_month": ["2025-03"], "end_month": ["2025-05"],
+    ...                        "detectable_in": ["2025-03"]})
+    >>> score = score_alerts(alerts, events)
+    >>> score.precision, score.recall, score.false_alarms
+    (0.5, 1.0, 1)
+    """
+    if isinstance(alerts, MonitorResult):
+        alerts = alerts.alerts
+    check_dataframe(alerts, "alerts", allow_empty=True)
+    check_dataframe(event_log, "event_log")
+    for name, frame, needed in (("alerts", alerts, ["month", "raised_in", "signal", "column"]),
+                                ("event_log", event_log, ["event", "kind", "column", "start_month",
+                                                          "end_month", "detectable_in"])):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{name} lacks column(s) {missing!r}; it has {list(frame.columns)!r}.")
+    month, raised = _period(alerts["month"]), _period(alerts["raised_in"])
+    matched = [[] for _ in range(len(alerts))]
+    rows = []
+    for _, event in event_log.iterrows():
+        start, end = _period([event["start_month"]])[0], _period([event["end_month"]])[0]
+        label_change = event["kind"] in ("concept_change", "prior_shift")
+        hit = ((month >= start) & (month <= end)
+               & ((alerts["column"] == event["column"]).to_numpy()
+                  | (label_change & (alerts["signal"] == "performance")).to_numpy()))
+        for i in np.flatnonzero(hit.to_numpy()):
+            matched[i].append(str(event["event"]))
+        first = raised[hit.to_numpy()].min() if hit.any() else None
+        expected = _period([event["detectable_in"]])[0]
+        rows.append({"event": event["event"], "kind": event["kind"], "column": event["column"],
+                     "start_month": str(start), "detectable_in": str(expected),
+                     "caught": first is not None,
+                     "first_alert": str(first) if first is not None else "",
+                     "delay_months": (first - start).n if first is not None else np.nan,
+                     "on_time": bool(first is not None and first <= expected)})
+    out = alerts.assign(event=[", ".join(m) for m in matched])
+    n_true = sum(bool(m) for m in matched)
+    table = pd.DataFrame(rows)
+    return AlertScore(table, out, n_true / len(out) if len(out) else float("nan"),
+                      float(table["caught"].mean()), len(out) - n_true)
+
+
+# --- the dashboard ---------------------------------------------------------------------------------
+def plot_monitoring(result: MonitorResult, events: pd.DataFrame | None = None, *, axes=None):
+    """The monitoring dashboard: inputs, outputs and performance over the months.
+
+    Top: share of drifted input columns (blue). Middle: share of customers decided positive
+    (blue), churn rate expected from the scores (green squares) and realised once labels
+    arrive (vermillion dots). Bottom: F1 estimated from the scores (blue line, light blue
+    interval) and realised (vermillion dots); months whose labels are not known yet are shaded
+    grey. Black triangles mark the months alerts were raised, on the panel of their signal
+    (schema and drift on top, output in the middle, performance at the bottom). Known
+    ``events`` are orange bars with their names on the top panel, and dotted orange lines at
+    their start on every panel.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The three panels.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> batches = pd.DataFrame({"month": np.repeat(pd.date_range("2025-01-01", periods=3,
+    ...                                                          freq="MS"), 300),
+    ...                         "x": rng.normal(size=900), "score": rng.uniform(size=900)})
+    >>> axes = plot_monitoring(monitor(batches, batches[["x"]].iloc[:600]))
+    >>> [ax.get_ylabel() for ax in axes]
+    ['drifted columns', 'share of customers', 'F1']
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(result, MonitorResult):
+        raise TypeError(f"result must be a MonitorResult from monitor(); got {type(result).__name__}.")
+    if axes is None:
+        _, axes = plt.subplots(3, 1, figsize=(9, 7.5), sharex=True)
+    months = result.months
+    x = months["month"]
+    top, middle, bottom = axes
+    top.plot(x, months["drifted_share"], marker="o", color=COLORS["primary"])
+    middle.plot(x, months["prediction_rate"], marker="o", color=COLORS["primary"],
+                label="decided positive")
+    middle.plot(x, months["est_positive_rate"], marker="s", color=COLORS["good"],
+                label="churn expected from the scores")
+    middle.plot(x, months["real_positive_rate"], "o", color=COLORS["bad"],
+                label="churn realised")
+    bottom.plot(x, months["est_f1"], marker="o", color=COLORS["primary"], label="estimated F1")
+    bottom.fill_between(x, months["est_f1_low"], months["est_f1_high"], color=PALETTE[4],
+                        alpha=0.3, label="estimate's interval")
+    bottom.plot(x, months["real_f1"], "o", color=COLORS["bad"], label="realised F1")
+    unknown = months.loc[months["real_f1"].isna(), "month"]
+    half = pd.Timedelta(days=15)
+    if len(unknown):
+        bottom.axvspan(unknown.min() - half, unknown.max() + half, color=COLORS["muted"],
+                       alpha=0.2, label="labels not known yet")
+    for ax, signals in ((top, ("drift", "schema")), (middle, ("output",)),
+                        (bottom, ("performance",))):
+        raised = result.alerts.loc[result.alerts["signal"].isin(signals), "raised_in"].unique()
+        if len(raised):
+            ax.plot(raised, np.full(len(raised), 1.04), "v", color="black", clip_on=False,
+                    transform=ax.get_xaxis_transform(), label="alert raised")
+    if events is not None:
+        for i, (_, event) in enumerate(events.iterrows()):
+            start = pd.Period(str(event["start_month"]), "M").to_timestamp() - half
+            end = pd.Period(str(event["end_month"]), "M").to_timestamp() + half
+            for ax in axes:
+                ax.axvline(start, color=COLORS["highlight"], linestyle=":", linewidth=1.5)
+            level = 0.93 - 0.11 * (i % 5)
+            top.plot([start, end], [level, level], color=COLORS["highlight"], linewidth=4,
+                     solid_capstyle="butt", transform=top.get_xaxis_transform())
+            top.text(start, level + 0.015, f" {event['event']}", fontsize=8, va="bottom",
+                     transform=top.get_xaxis_transform(), color="black")
+    top.set_ylabel("drifted columns")
+    top.set_ylim(0, 1.0)
+    middle.set_ylabel("share of customers")
+    middle.set_ylim(0, 1.0)
+    middle.legend(loc="upper left", fontsize=8)
+    bottom.set_ylabel("F1")
+    bottom.set_ylim(0, 1.0)
+    bottom.set_xlabel("month")
+    bottom.legend(loc="lower left", fontsize=8, ncols=2)
+    top.set_title("Inputs, outputs and performance, month by month", pad=16)
+    return axes
