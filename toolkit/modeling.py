@@ -311,12 +311,14 @@ def out_of_fold_proba(model: Any, X: pd.DataFrame, y: Any, cv: Any) -> pd.Series
 
     Examples
     --------
+    >>> from sklearn.compose import make_column_transformer
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
     >>> X = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 4 + ["2024-02-01"] * 2),
     ...                   "x": [0, 1, 0, 1, 0, 1]})
-    >>> proba = out_of_fold_proba(LogisticRegression(), X[["x"]].assign(month=X["month"]),
-    ...                           [0, 1, 0, 1, 0, 1], MonthSplit(1))
-    >>> proba.index.tolist()
+    >>> model = make_pipeline(make_column_transformer(("passthrough", ["x"])),
+    ...                       LogisticRegression())
+    >>> out_of_fold_proba(model, X, [0, 1, 0, 1, 0, 1], MonthSplit(1)).index.tolist()
     [4, 5]
     """
     from sklearn.base import clone
