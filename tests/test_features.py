@@ -287,6 +287,80 @@ def test_skops_round_trip_with_frequency_encoder(history):
     np.testing.assert_allclose(loaded.predict_proba(X[:100]), pipe.predict_proba(X[:100]))
 
 
+# --- ages counted from each row's own date (age_reference) -------------------------------------
+def _snapshots():
+    """Two customers seen in two months each: the later snapshot must be the older age."""
+    return pd.DataFrame({
+        "signed": pd.to_datetime(["2023-01-01", "2023-06-15", "2023-01-01", "2023-06-15"]),
+        "month": pd.to_datetime(["2024-01-01", "2024-01-01", "2025-01-01", "2025-01-01"]),
+        "charges": [10.5, 31.0, 12.25, 7.5],
+    })
+
+
+def test_date_encoder_reference_is_each_rows_own_date():
+    X = _snapshots()[["signed", "month"]]
+    out = DateEncoder(reference="month").fit(X).transform(X)
+    expected = (X["month"] - X["signed"]).dt.days.to_numpy(dtype=float)  # pandas as the oracle
+    np.testing.assert_array_equal(out[:, 3], expected)
+    assert out[2, 3] - out[0, 3] == 366  # the same customer, a (leap) year later
+    assert out.shape == (4, 4)  # the reference column makes no output of its own
+
+
+def test_date_encoder_reference_ages_future_rows_unlike_fit_time_age():
+    X = _snapshots()[["signed", "month"]]
+    train, later = X.iloc[:2], X.iloc[2:]
+    frozen = DateEncoder().fit(train[["signed"]]).transform(later[["signed"]])[:, 3]
+    relative = DateEncoder(reference="month").fit(train).transform(later)[:, 3]
+    np.testing.assert_array_equal(frozen, [165.0, 0.0])  # ages stopped at the fit
+    np.testing.assert_array_equal(relative, [731.0, 566.0])  # ages on 2025-01-01
+
+
+def test_date_encoder_reference_as_text_and_missing():
+    X = pd.DataFrame({"signed": ["2024-01-10", None, "2024-02-01"],
+                      "month": ["2024-02-01", "2024-02-01", None]})
+    out = DateEncoder(reference="month").fit(X).transform(X)
+    assert out[0, 3] == 22.0 and np.isnan(out[1]).all() and np.isnan(out[2, 3])
+
+
+def test_make_preprocessor_age_reference(history):
+    X, y = history.drop(columns="churned"), history["churned"]
+    pre = make_preprocessor(X, drop=["exit_survey_score"], age_reference="month")
+    pre.set_output(transform="pandas").fit(X, y)
+    names = pre.get_feature_names_out().tolist()
+    assert not any(n.startswith("month_") for n in names)
+    assert "signup_date_age_days" in names
+    table = describe_preprocessor(pre).set_index("column")
+    assert table.loc["month", "kind"] == "age_reference"
+    assert table.loc["month", "steps"] == "drop"
+    assert table.loc["signup_date", "steps"].startswith("date parts + age in days at each row's month")
+    assert table.index.is_unique and table["n_outputs"].sum() == len(names)
+    encoder = pre.named_transformers_["datetime"].named_steps["dates"]
+    ages = encoder.transform(X[["signup_date", "month"]])["signup_date_age_days"]
+    expected = (pd.to_datetime(X["month"]) - pd.to_datetime(X["signup_date"])).dt.days
+    np.testing.assert_array_equal(ages.to_numpy(), expected.to_numpy(dtype=float))
+
+
+def test_age_reference_from_the_types_table(history):
+    X, y = history.drop(columns=["churned", "exit_survey_score"]), history["churned"]
+    types = infer_feature_types(X)
+    edited = types.assign(kind=types["kind"].where(types["column"] != "month", "age_reference"))
+    a = make_preprocessor(edited).fit(X, y).get_feature_names_out()
+    b = make_preprocessor(types, age_reference="month").fit(X, y).get_feature_names_out()
+    assert a.tolist() == b.tolist()
+
+
+def test_skops_round_trip_with_age_reference(history):
+    X, y = history.drop(columns="churned")[:2000], history["churned"][:2000]
+    pipe = make_pipeline(make_preprocessor(X, drop=["exit_survey_score"], age_reference="month"),
+                         LogisticRegression(max_iter=1000)).fit(X, y)
+    data = sio.dumps(pipe)
+    untrusted = sio.get_untrusted_types(data=data)
+    assert set(untrusted) <= set(features.TRUSTED_TYPES)
+    assert "toolkit._encoders.DateEncoder" in untrusted
+    loaded = sio.loads(data, trusted=features.TRUSTED_TYPES)
+    np.testing.assert_allclose(loaded.predict_proba(X[:100]), pipe.predict_proba(X[:100]))
+
+
 # --- describe_preprocessor -----------------------------------------------------------------------
 def test_describe_fitted_and_unfitted(history):
     X, y = history.drop(columns="churned"), history["churned"]
@@ -351,6 +425,17 @@ BAD = {
                         "text must be one of"),
     "unknown kind": (lambda: make_preprocessor(infer_feature_types(_mixed()).assign(kind="x")),
                      ValueError, r"unknown kind\(s\) \['x'\]"),
+    "unknown age_reference": (lambda: make_preprocessor(_snapshots(), age_reference="day"),
+                              ValueError, r"age_reference names column\(s\) \['day'\]"),
+    "age_reference not a date": (lambda: make_preprocessor(_snapshots(), age_reference="charges"),
+                                 ValueError, "age_reference must name a date column; 'charges' "
+                                 "is of kind 'numeric'"),
+    "age_reference not a str": (lambda: make_preprocessor(_snapshots(), age_reference=["month"]),
+                                TypeError, r"age_reference must be the name of a date column "
+                                r"\(a str\); got \['month'\]"),
+    "reference not in X": (lambda: DateEncoder(reference="month").fit(_snapshots()[["signed"]]),
+                           ValueError, r"reference must be one of the columns of X \['signed'\]; "
+                           "got 'month'"),
     "describe non-CT": (lambda: describe_preprocessor("x"), TypeError, "ColumnTransformer"),
     "one class target": (lambda: check_leakage(pd.DataFrame({"x": [1, 2], "y": [1, 1]}), "y"),
                          ValueError, "at least 2 classes"),

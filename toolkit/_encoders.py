@@ -180,8 +180,25 @@ class DateEncoder(_ColumnwiseTransformer):
     """Calendar parts and age of each date column: year, month, day of week, age in days.
 
     Works on date-time columns and on dates stored as text (the format is guessed at fit from
-    the first value). The age is counted in days before the latest date seen at fit, so a
-    model can use "how long ago" without memorising calendar days.
+    the first value).
+
+    The age needs a "now" to count from:
+
+    - ``reference=None``: the latest date of each column seen at fit. The age is then frozen
+      at fit time: in production, a year later, a customer who signed the day before the fit
+      still gets an age of 1 day, and a customer who signed after the fit gets a negative age
+      the model never saw.
+    - ``reference="month"`` (a date column of ``X``): each row's age is counted from **that
+      row's own** date, e.g. the snapshot month the row describes. A row from next year gets
+      next year's age, exactly as the training rows did for their own month, so the feature
+      means the same thing at training and at serving time. This is the right choice for a
+      model that will score future months. The reference column is not a feature itself: it
+      gets no output column.
+
+    Parameters
+    ----------
+    reference : str, optional
+        The column (one of the columns passed to ``fit``) holding each row's "now".
 
     Examples
     --------
@@ -192,13 +209,28 @@ class DateEncoder(_ColumnwiseTransformer):
     ['signed_year', 'signed_month', 'signed_day_of_week', 'signed_age_days']
     >>> enc.transform(X)[1].tolist()
     [2024.0, 3.0, 4.0, 0.0]
+    >>> X["month"] = ["2024-02-01", "2025-03-01", "2025-03-01"]
+    >>> enc = DateEncoder(reference="month").fit(X)
+    >>> enc.get_feature_names_out().tolist()
+    ['signed_year', 'signed_month', 'signed_day_of_week', 'signed_age_days']
+    >>> enc.transform(X)[:, 3].tolist()
+    [31.0, 365.0, nan]
     """
 
     PARTS = ("year", "month", "day_of_week")
 
+    def __init__(self, reference: str | None = None):
+        self.reference = reference
+
+    def _date_columns(self) -> list[str]:
+        return [c for c in self.feature_names_in_ if c != self.reference]
+
     def fit(self, X, y=None):
-        """Guess each text column's date format and find the latest date."""
+        """Guess each text column's date format and find the latest date (or the reference)."""
         X = self._start_fit(X)
+        if self.reference is not None and self.reference not in X.columns:
+            raise ValueError(f"reference must be one of the columns of X {list(X.columns)!r}; "
+                             f"got {self.reference!r}.")
         self.formats_ = [None if _family(X[c]) == "datetime" else _date_format(X[c])
                          for c in X.columns]
         latest = [_days(_to_datetime(X[c], f)).max() for c, f in zip(X.columns, self.formats_,
@@ -209,18 +241,25 @@ class DateEncoder(_ColumnwiseTransformer):
     def transform(self, X) -> np.ndarray:
         """Return year, month, day of week and age in days (NaN where the date is missing)."""
         X = self._start_transform(X)
+        formats = dict(zip(X.columns, self.formats_, strict=True))
+        row_now = None
+        if self.reference is not None:
+            row_now = _days(_to_datetime(X[self.reference], formats[self.reference])).to_numpy()
         blocks = []
         for col, fmt, ref in zip(X.columns, self.formats_, self.reference_days_, strict=True):
+            if col == self.reference:
+                continue
             dates = _to_datetime(X[col], fmt)
             parts = [getattr(dates.dt, p).to_numpy(dtype=float, na_value=np.nan)
                      for p in self.PARTS]
-            blocks.extend([*parts, ref - _days(dates).to_numpy()])
-        return np.column_stack(blocks)
+            now = ref if row_now is None else row_now
+            blocks.extend([*parts, now - _days(dates).to_numpy()])
+        return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         """``<column>_year``, ``_month``, ``_day_of_week`` and ``_age_days`` for each column."""
         check_is_fitted(self)
-        return np.asarray([f"{c}_{p}" for c in self.feature_names_in_
+        return np.asarray([f"{c}_{p}" for c in self._date_columns()
                            for p in (*self.PARTS, "age_days")], dtype=object)
 
 

@@ -104,7 +104,8 @@ TRUSTED_TYPES = [f"{cls.__module__}.{cls.__qualname__}" for cls in (
 
 #: Every kind a column can get, in the order the preprocessor lists them.
 KINDS = ("numeric", "boolean", "datetime", "categorical", "high_cardinality", "text",
-         "identifier", "constant", "mostly_missing", "leaky", "target", "dropped")
+         "identifier", "constant", "mostly_missing", "leaky", "age_reference", "target",
+         "dropped")
 
 #: What each kind gets, in words (with the default options of :func:`make_preprocessor`).
 TREATMENTS = {
@@ -118,6 +119,8 @@ TREATMENTS = {
     "constant": "dropped: the same value everywhere carries no information",
     "mostly_missing": "dropped: too few values to learn from",
     "leaky": "dropped: it is only known after the outcome, so not at prediction time",
+    "age_reference": "not a feature: each row's own date, from which the other dates' ages "
+                     "are counted",
     "target": "not a feature: it is the label the model learns",
     "dropped": "dropped: you asked for it",
 }
@@ -321,7 +324,8 @@ def _numeric() -> list[tuple[str, Any]]:
             ("impute", Imputer(strategy="median", add_indicator=True))]
 
 
-def _steps(kind: str, text_input: bool, high_cardinality: str, seed: int) -> Any:
+def _steps(kind: str, text_input: bool, high_cardinality: str, seed: int,
+           age_reference: str | None = None) -> Any:
     if kind == "numeric":
         return Pipeline([("to_number", ToNumber()), *_numeric()] if text_input
                         else _numeric())
@@ -329,7 +333,7 @@ def _steps(kind: str, text_input: bool, high_cardinality: str, seed: int) -> Any
         return Pipeline([("to_number", ToNumber()),
                          ("impute", Imputer(strategy="most_frequent"))])
     if kind == "datetime":
-        return Pipeline([("dates", DateEncoder()), *_numeric()])
+        return Pipeline([("dates", DateEncoder(reference=age_reference)), *_numeric()])
     if kind == "categorical":
         return Pipeline([("missing_as_nan", MissingAsNaN()),
                          ("one_hot", OneHotEncoder(handle_unknown="infrequent_if_exist",
@@ -352,6 +356,7 @@ def make_preprocessor(
     high_cardinality: str = "target",
     text: str = "bag_of_words",
     seed: int = 0,
+    age_reference: str | None = None,
 ) -> ColumnTransformer:
     """Build a ``ColumnTransformer`` that treats each column according to its kind.
 
@@ -365,7 +370,8 @@ def make_preprocessor(
     categorical        one-hot; levels under 1 % of rows and unseen levels -> "infrequent"
     high_cardinality   target encoding (cross-fitted) or frequency encoding
     text               bag of words, or dropped
-    identifier, ...    dropped (identifier, constant, mostly_missing, leaky, target)
+    identifier, ...    dropped (identifier, constant, mostly_missing, leaky, age_reference,
+                       target)
     =================  =====================================================================
 
     Columns are listed explicitly (no ``make_column_selector``), so saving the fitted
@@ -389,6 +395,15 @@ def make_preprocessor(
         - ``"drop"``: leave free text out.
     seed : int, default=0
         Random state of the target encoder's cross-fitting.
+    age_reference : str, optional
+        A date column holding each row's own "now", e.g. ``"month"``, the month a snapshot
+        row describes. Every other date's age in days is then counted from that row's date
+        (see :class:`DateEncoder`), and the column itself is not a feature: it is listed as
+        kind ``"age_reference"`` among the dropped columns. Without it, ages are counted from
+        the latest date seen at fit, which freezes them: a model serving later months would
+        see every customer as old as on the day it was fitted, and customers who arrive
+        after the fit with negative ages it never learned from. Row-relative ages mean the
+        same thing in every month, so use them for a model that will score future months.
 
     Returns
     -------
@@ -403,28 +418,24 @@ def make_preprocessor(
     >>> pre = make_preprocessor(X, drop=["id"]).set_output(transform="pandas")
     >>> pre.fit_transform(X).columns.tolist()
     ['price', 'missingindicator_price', 'plan_a', 'plan_b']
+
+    Ages counted from each row's own month, which is not a feature itself:
+
+    >>> X = pd.DataFrame({"signed": ["2023-05-01", "2024-01-15", "2022-11-30", "2024-02-01"],
+    ...                   "month": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-03-01"],
+    ...                   "charges": [9.5, 12.0, 11.25, 30.0]})
+    >>> pre = make_preprocessor(X, age_reference="month").fit(X)
+    >>> [name for name, _, columns in pre.transformers if "month" in columns]
+    ['datetime', 'age_reference']
+    >>> pre.get_feature_names_out().tolist()
+    ['charges', 'signed_year', 'signed_month', 'signed_day_of_week', 'signed_age_days']
     """
     check_one_of(high_cardinality, "high_cardinality", ("target", "frequency"))
     check_one_of(text, "text", ("bag_of_words", "drop"))
-    if isinstance(drop, str):
-        drop = [drop]
-    if not isinstance(df_or_types, pd.DataFrame):
-        raise TypeError("df_or_types must be a pandas DataFrame (the data or the table from "
-                        f"infer_feature_types); got {type(df_or_types).__name__}.")
-    if _TYPES_COLUMNS <= set(df_or_types.columns):
-        types = check_dataframe(df_or_types, "df_or_types")
-        if target is not None:
-            types = types.assign(kind=types["kind"].where(types["column"] != target, "target"))
-    else:
-        types = infer_feature_types(_check_frame(df_or_types, "df_or_types"), target=target)
-    check_columns(pd.DataFrame(columns=types["column"]), list(drop), "drop")
-    bad = sorted(set(types["kind"]) - set(KINDS))
-    if bad:
-        raise ValueError(f"df_or_types has unknown kind(s) {bad!r}; use one of {KINDS!r}.")
-    kinds = types["kind"].where(~types["column"].isin(list(drop)), "dropped")
-    if text == "drop":
-        kinds = kinds.replace("text", "dropped")
-
+    types = _types_table(df_or_types, target)
+    kinds = _final_kinds(types, drop, text, age_reference)
+    reference = types["column"][kinds == "age_reference"]
+    reference = reference.iloc[0] if len(reference) else None
     transformers = []
     for kind in KINDS[:-2] + ("dropped",):  # the target is simply not selected
         chosen = types[kinds == kind]
@@ -434,9 +445,13 @@ def make_preprocessor(
         groups = [(kind, chosen)] if kind != "numeric" else [
             ("numeric", chosen[~is_text]), ("numeric_from_text", chosen[is_text])]
         for name, group in groups:
+            columns = group["column"].tolist()
+            if kind == "datetime" and reference is not None:
+                columns.append(reference)  # the DateEncoder reads it, it makes no feature
             if len(group):
-                steps = _steps(kind, name.endswith("_from_text"), high_cardinality, seed)
-                transformers.append((name, steps, group["column"].tolist()))
+                steps = _steps(kind, name.endswith("_from_text"), high_cardinality, seed,
+                               reference)
+                transformers.append((name, steps, columns))
     if all(steps == "drop" for _, steps, _ in transformers):
         raise ValueError("df_or_types leaves no column to learn from: every column is "
                          "dropped (identifier, constant, mostly missing, leaky or in drop).")
@@ -444,6 +459,48 @@ def make_preprocessor(
     old = {"force_int_remainder_cols": False} if (1, 5) <= _SKLEARN_VERSION < (1, 7) else {}
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0,
                              verbose_feature_names_out=False, **old)
+
+
+def _types_table(df_or_types: Any, target: str | None) -> pd.DataFrame:
+    """The table of kinds: given by the caller, or inferred from the data."""
+    if not isinstance(df_or_types, pd.DataFrame):
+        raise TypeError("df_or_types must be a pandas DataFrame (the data or the table from "
+                        f"infer_feature_types); got {type(df_or_types).__name__}.")
+    if _TYPES_COLUMNS <= set(df_or_types.columns):
+        types = check_dataframe(df_or_types, "df_or_types")
+        if target is not None:
+            types = types.assign(kind=types["kind"].where(types["column"] != target, "target"))
+    else:
+        types = infer_feature_types(_check_frame(df_or_types, "df_or_types"), target=target)
+    bad = sorted(set(types["kind"]) - set(KINDS))
+    if bad:
+        raise ValueError(f"df_or_types has unknown kind(s) {bad!r}; use one of {KINDS!r}.")
+    return types
+
+
+def _final_kinds(types: pd.DataFrame, drop: Sequence[str] | str, text: str,
+                 age_reference: str | None) -> pd.Series:
+    """Each column's kind once ``drop``, ``text`` and ``age_reference`` are applied."""
+    drop = [drop] if isinstance(drop, str) else list(drop)
+    known = pd.DataFrame(columns=types["column"])
+    check_columns(known, drop, "drop")
+    kinds = types["kind"].where(~types["column"].isin(drop), "dropped")
+    if text == "drop":
+        kinds = kinds.replace("text", "dropped")
+    if age_reference is not None:
+        if not isinstance(age_reference, str):
+            raise TypeError("age_reference must be the name of a date column (a str); got "
+                            f"{age_reference!r}.")
+        check_columns(known, [age_reference], "age_reference")
+        kind = kinds[types["column"] == age_reference].iloc[0]
+        if kind not in ("datetime", "constant"):  # constant: a single month is still a date
+            raise ValueError(f"age_reference must name a date column; {age_reference!r} is "
+                             f"of kind {kind!r}.")
+        kinds = kinds.where(types["column"] != age_reference, "age_reference")
+    if (kinds == "age_reference").sum() > 1:
+        raise ValueError("df_or_types has more than one column of kind 'age_reference' ("
+                         f"{types['column'][kinds == 'age_reference'].tolist()!r}); keep one.")
+    return kinds
 
 
 _STEP_WORDS = {
@@ -456,7 +513,8 @@ _STEP_WORDS = {
     "FrequencyEncoder": lambda e: "frequency encoding",
     "ToNumber": lambda e: "to number",
     "MissingAsNaN": lambda e: "missing as NaN",
-    "DateEncoder": lambda e: "date parts + age in days",
+    "DateEncoder": lambda e: "date parts + age in days"
+    + (f" at each row's {e.reference}" if e.reference is not None else ""),
     "BagOfWords": lambda e: f"bag of words (top {e.max_words})",
 }
 
@@ -467,6 +525,12 @@ def _describe_steps(est: Any) -> str:
     parts = [step for _, step in est.steps] if isinstance(est, Pipeline) else [est]
     return " -> ".join(_STEP_WORDS.get(type(p).__name__, lambda e: type(e).__name__)(p)
                        for p in parts)
+
+
+def _reference_of(est: Any) -> str | None:
+    """The age reference column a DateEncoder (alone or in a pipeline) reads, if any."""
+    parts = [step for _, step in est.steps] if isinstance(est, Pipeline) else [est]
+    return next((p.reference for p in parts if isinstance(p, DateEncoder)), None)
 
 
 def _owner(output: str, columns: list[str]) -> str:
@@ -510,6 +574,7 @@ def describe_preprocessor(preprocessor: ColumnTransformer) -> pd.DataFrame:
         if name == "remainder":
             continue
         cols = [cols] if isinstance(cols, str) else list(cols)
+        cols = [c for c in cols if c != _reference_of(est)]  # listed as age_reference
         outputs: dict[str, list[str]] = {c: [] for c in cols}
         if fitted and est != "drop":
             for out in est.get_feature_names_out(cols):
