@@ -58,7 +58,6 @@ def test_right_answers(exercise_id, answer):
     ("5.2", nb05.FOREST_VALUE_AT_HALF, "value at 0.5"),
     ("5.3", nb05.LOGISTIC_BEST_THRESHOLD, "30 EUR offer"),
     ("5.3", 0.5, "default threshold"),
-    ("5.3", 0.67, "break-even precision"),
     ("5.4", "more data", "nearly met"),
 ])
 def test_each_coded_mistake_gets_its_feedback(exercise_id, answer, words):

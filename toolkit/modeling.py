@@ -34,7 +34,7 @@ from toolkit._validation import (
 )
 from toolkit.plotting import COLORS, new_axes
 
-__all__ = ["CASE_STUDY_DROP", "CASE_STUDY_GRID", "DEFAULT_SCORING", "MonthSplit", "SelectedModel",
+__all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DROP", "CASE_STUDY_GRID", "DEFAULT_SCORING", "MonthSplit", "SelectedModel",
            "case_study_model", "compare_models", "out_of_fold_proba", "plot_model_comparison",
            "value_by_threshold"]
 
@@ -392,9 +392,11 @@ class SelectedModel:
 
 
 #: What notebook 05 tries: the regularisation grid of the logistic regression (its best value
-#: must lie inside, not at an edge) and the columns it leaves out.
-CASE_STUDY_GRID = (0.001, 0.01, 0.1, 1.0, 10.0)
-CASE_STUDY_DROP = ("exit_survey_score", "month")
+#: must lie inside, not at an edge), the leaky column it leaves out, and the date from which
+#: the other dates' ages are counted (each row's own snapshot month, so ages do not freeze).
+CASE_STUDY_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)
+CASE_STUDY_DROP = ("exit_survey_score",)
+CASE_STUDY_AGE_REFERENCE = "month"
 _CASE_STUDY_SPLIT = "2024-10-01"
 
 
@@ -404,7 +406,8 @@ def _case_study_pipeline(X: pd.DataFrame, C: float = 1.0):
 
     from toolkit.features import make_preprocessor
 
-    return make_pipeline(make_preprocessor(X, drop=list(CASE_STUDY_DROP)),
+    return make_pipeline(make_preprocessor(X, drop=list(CASE_STUDY_DROP),
+                                           age_reference=CASE_STUDY_AGE_REFERENCE),
                          LogisticRegression(C=C, max_iter=1000))
 
 
