@@ -34,9 +34,9 @@ from toolkit._validation import (
 )
 from toolkit.plotting import COLORS, new_axes
 
-__all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DROP", "CASE_STUDY_GRID", "DEFAULT_SCORING", "MonthSplit", "SelectedModel",
-           "case_study_model", "compare_models", "out_of_fold_proba", "plot_model_comparison",
-           "value_by_threshold"]
+__all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DROP", "CASE_STUDY_GRID", "DEFAULT_SCORING",
+           "MonthSplit", "SelectedModel", "case_study_model", "compare_models",
+           "out_of_fold_proba", "plot_model_comparison", "value_by_threshold"]
 
 #: Metrics reported by default: accuracy misleads on skewed data, so precision, recall and F1 too.
 DEFAULT_SCORING = ("accuracy", "precision", "recall", "f1")

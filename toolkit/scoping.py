@@ -307,8 +307,8 @@ _GAP_RULES: list[tuple[str, str, Callable[[ProjectScope], bool], Callable[[Proje
     ("predictive_signal", "no predictive signal", lambda s: s.predictive_signal is False,
      _const("if the inputs carry no signal about the outcome, no model can learn it")),
     ("human_can_do", "human-level performance unknown", lambda s: s.human_can_do is None,
-     _const("whether a person can do the task tells you how good a model can realistically "
-            "get (HLP)")),
+     _const("whether a person (or today's rule) can do the task gives a level a model must "
+            "reach to be worth its cost")),
     ("value", "no value stated", _missing("value"),
      _const("say what changes if the prediction is right, to weigh the project's cost")),
     ("milestones", "no milestones", _missing("milestones"),
@@ -335,7 +335,8 @@ CHECKLIST: dict[str, tuple[str, str, str, bool]] = {
         "write the rules instead: simpler, cheaper, explainable", False),
     "human_can_do": (
         "Can a person do it from the same information?",
-        "human-level performance gives a realistic target, and people can label examples",
+        "people's performance at the same task is a level to beat, and people can label "
+        "examples",
         "expect a hard problem, with no clear ceiling and costly labels", False),
     "errors_ok": (
         "Can the business live with some wrong predictions?",
@@ -530,8 +531,7 @@ def case_study_scope() -> ProjectScope:
         problem="Customers leave without warning; we learn it when they cancel.",
         users=["retention team (calls and offers)", "customers who receive offers"],
         business_metric="monthly revenue kept by retention offers, net of their cost",
-        ml_metric="average precision to compare models; the threshold that maximises the "
-                  "value of the offers",
+        ml_metric="recall and precision of churners, at the threshold worth the most in euros",
         positive_rate=0.196,
         baseline="always 'stays', a coin flip, and today's rule (3+ support calls)",
         data_sources=["monthly CRM snapshots (history, 2024)", "support-call log",
