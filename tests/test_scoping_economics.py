@@ -19,6 +19,7 @@ from toolkit.scoping import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+MONEY = {"tp": 1, "fp": 0, "fn": 0, "tn": 0}
 
 
 def test_case_study_scope_equals_the_scope_notebook_01_builds():
@@ -65,10 +66,12 @@ def test_business_value_against_sklearn_confusion_matrix():
 
 @pytest.mark.parametrize(("args", "error", "match"), [
     (([1, 0], [1, 0], [60, -30]), TypeError, r"values must be a mapping .* got list"),
-    (([1, 0], [1, 0], {"tp": 1.0}), ValueError, r"values must have exactly the keys \['tp', 'fp', 'fn', 'tn'\]; got \['tp'\]"),
-    (([1, 0], [1, 0], {"tp": "1", "fp": 0, "fn": 0, "tn": 0}), TypeError, r"values\['tp'\] must be a number of euros; got '1'"),
-    (([1, 0], [1, 0, 1], {"tp": 1, "fp": 0, "fn": 0, "tn": 0}), ValueError, r"y_true and y_pred must have the same length"),
-    (([1, 2], [1, 0], {"tp": 1, "fp": 0, "fn": 0, "tn": 0}), ValueError, r"y_true must hold only 0 and 1; got also \[2\]"),
+    (([1, 0], [1, 0], {"tp": 1.0}), ValueError,
+     r"values must have exactly the keys \['tp', 'fp', 'fn', 'tn'\]; got \['tp'\]"),
+    (([1, 0], [1, 0], {"tp": "1", "fp": 0, "fn": 0, "tn": 0}), TypeError,
+     r"values\['tp'\] must be a number of euros; got '1'"),
+    (([1, 0], [1, 0, 1], MONEY), ValueError, r"y_true and y_pred must have the same length"),
+    (([1, 2], [1, 0], MONEY), ValueError, r"y_true must hold only 0 and 1; got also \[2\]"),
 ], ids=["list", "keys", "text-value", "length", "not-binary"])
 def test_business_value_bad_arguments(args, error, match):
     with pytest.raises(error, match=match):
