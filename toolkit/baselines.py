@@ -40,6 +40,7 @@ __all__ = [
     "baseline_table",
     "coin_flip_scenario",
     "compare_to_baseline",
+    "decision_scores",
     "dummy_models",
     "human_level_performance",
     "plot_baseline_ladder",
@@ -751,3 +752,37 @@ class RuleClassifier:
         """The decision as a probability: columns (1 - rule, rule)."""
         said = self.predict(X).astype(float)
         return np.column_stack([1 - said, said])
+
+
+def decision_scores(y_true, y_pred) -> pd.Series:
+    """Score yes/no decisions (a rule of thumb, say) with the metrics of :func:`baseline_table`.
+
+    The decisions double as their own score, so ROC AUC is that of a single operating point
+    (equal to the balanced accuracy). Add the result as a row of the baseline table to put an
+    "older system" beside the naive strategies.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same length
+        True labels and decisions, two classes (the positive one is the second when sorted).
+
+    Returns
+    -------
+    Series
+        ``accuracy``, ``balanced_accuracy``, ``precision`` (NaN when nothing is flagged),
+        ``recall``, ``f1`` and ``roc_auc``.
+
+    Examples
+    --------
+    >>> decision_scores([0, 0, 1, 1], [0, 1, 1, 1])[["accuracy", "precision", "recall"]].tolist()
+    [0.75, 0.6666666666666666, 1.0]
+    """
+    true = check_labels(y_true, "y_true", min_classes=2).to_numpy()
+    said = check_labels(y_pred, "y_pred").to_numpy()
+    check_same_length(y_true=true, y_pred=said)
+    classes = np.sort(pd.unique(np.r_[true, said]))
+    if len(classes) != 2:
+        raise ValueError(f"y_true and y_pred must hold two classes together; got "
+                         f"{classes.tolist()!r}.")
+    proba = np.column_stack([said != classes[1], said == classes[1]]).astype(float)
+    return pd.Series(_classification_scores(true, said, proba, classes))
