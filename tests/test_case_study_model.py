@@ -26,7 +26,16 @@ def _stored_decision_record() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def selected():
-    return modeling.case_study_model()
+    return modeling.case_study_model(recompute=True)
+
+
+def test_the_stored_decision_is_the_recomputed_one(selected):
+    stored = modeling.case_study_model()
+    assert (stored.C, stored.threshold, stored.oof_value) == (selected.C, selected.threshold,
+                                                              selected.oof_value)
+    assert stored.cv_average_precision == pytest.approx(selected.cv_average_precision, abs=1e-4)
+    with pytest.raises(TypeError, match=r"recompute must be True or False; got 'yes'"):
+        modeling.case_study_model(recompute="yes")
 
 
 def test_the_function_recomputes_what_notebook_05_shows(selected):

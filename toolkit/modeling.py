@@ -34,7 +34,8 @@ from toolkit._validation import (
 )
 from toolkit.plotting import COLORS, new_axes
 
-__all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DROP", "CASE_STUDY_GRID", "DEFAULT_SCORING",
+__all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DECISION", "CASE_STUDY_DROP",
+           "CASE_STUDY_GRID", "DEFAULT_SCORING",
            "MonthSplit", "SelectedModel", "case_study_model", "compare_models",
            "out_of_fold_proba", "plot_model_comparison", "value_by_threshold"]
 
@@ -430,7 +431,13 @@ def _case_study_decision() -> tuple[float, float, float, float]:
     return C, float(best["threshold"]), float(search.best_score_), float(best["value"])
 
 
-def case_study_model(trained_on: str = "train") -> SelectedModel:
+#: Notebook 05's decision as it stands, so that notebooks 06-09 get the model with one fit.
+#: ``case_study_model(recompute=True)`` derives it again, and a test checks they agree.
+CASE_STUDY_DECISION = {"C": 10.0, "threshold": 0.30, "average_precision": 0.6619,
+                       "oof_value": 7020.0}
+
+
+def case_study_model(trained_on: str = "train", *, recompute: bool = False) -> SelectedModel:
     """The model notebook 05 selects, trained as 05 trains it, with its threshold.
 
     Recomputes 05's decision: logistic regression (the family 05's comparison selects on
@@ -443,6 +450,9 @@ def case_study_model(trained_on: str = "train") -> SelectedModel:
     trained_on : {"train", "history"}, default="train"
         - ``"train"``: fitted on January-September 2024, as in notebook 05;
         - ``"history"``: refitted on all of 2024 (same ``C`` and threshold), for deployment.
+    recompute : bool, default=False
+        Re-run 05's search and threshold choice (about 20 fits) instead of using
+        :data:`CASE_STUDY_DECISION`, which a test keeps equal to the recomputed decision.
 
     Returns
     -------
@@ -451,13 +461,21 @@ def case_study_model(trained_on: str = "train") -> SelectedModel:
 
     Examples
     --------
-    >>> selected = case_study_model()  # doctest: +SKIP
-    >>> selected.decide(history.drop(columns="churned"))  # doctest: +SKIP
+    >>> selected = case_study_model()
+    >>> selected.name, selected.threshold == CASE_STUDY_DECISION["threshold"]
+    ('logistic regression', True)
     """
     from toolkit.datasets import load
 
     check_one_of(trained_on, "trained_on", ("train", "history"))
-    C, threshold, average_precision, value = _case_study_decision()
+    if not isinstance(recompute, bool):
+        raise TypeError(f"recompute must be True or False; got {recompute!r}.")
+    if recompute:
+        C, threshold, average_precision, value = _case_study_decision()
+    else:
+        C, threshold, average_precision, value = (CASE_STUDY_DECISION[k] for k in
+                                                  ("C", "threshold", "average_precision",
+                                                   "oof_value"))
     history = load("history")
     rows = history if trained_on == "history" else history[history["month"] < _CASE_STUDY_SPLIT]
     X, y = rows.drop(columns="churned"), rows["churned"]
