@@ -17,6 +17,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from toolkit._planted import planted_data
 from toolkit.error_analysis import _bin_column, find_weak_slices
 
 N_ROWS = 100_000
@@ -25,26 +26,6 @@ MIN_SUPPORT = 0.01
 ALPHA = 0.99
 SLICELINE_TIMEOUT_S = 90
 SLICELINE_MEMORY_GB = 8
-
-
-def planted_data(n_rows: int = N_ROWS, n_cols: int = 20, seed: int = 0):
-    """Mixed columns; errors at 10 % everywhere but 40 % where c3 == 'b' and x4 is in its top 10 %.
-
-    Returns ``X, y_true, y_pred`` and the planted slice's mask. The unit tests check that
-    ``find_weak_slices`` recovers it on exactly this data.
-    """
-    rng = np.random.default_rng(seed)
-    cols = {}
-    for j in range(n_cols):
-        if j % 3 == 0:
-            cols[f"c{j}"] = pd.Categorical(rng.choice(list("abcdefgh"[: 3 + j % 5]), n_rows))
-        else:
-            cols[f"x{j}"] = rng.lognormal(0, 1, n_rows) if j % 2 else rng.normal(0, 1, n_rows)
-    X = pd.DataFrame(cols)
-    planted = (X["c3"] == "b").to_numpy() & (X["x4"] > np.quantile(X["x4"], 0.9)).to_numpy()
-    y_true = rng.integers(0, 2, n_rows)
-    wrong = rng.random(n_rows) < np.where(planted, 0.40, 0.10)
-    return X, y_true, np.where(wrong, 1 - y_true, y_true), planted
 
 
 def _sliceline(codes: np.ndarray, errors: np.ndarray, queue) -> None:

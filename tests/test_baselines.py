@@ -176,6 +176,7 @@ def _oracle_row(model, y_train, y_test, pos_label):
     return {
         "accuracy": metrics.accuracy_score(y_test, pred),
         "balanced_accuracy": metrics.balanced_accuracy_score(y_test, pred),
+        "precision": metrics.precision_score(y_test, pred, pos_label=pos_label, zero_division=0),
         "recall": metrics.recall_score(y_test, pred, pos_label=pos_label),
         "f1": metrics.f1_score(y_test, pred, pos_label=pos_label, zero_division=0),
         "roc_auc": metrics.roc_auc_score(y_test == pos_label, model.predict_proba(x)[:, 1]),
@@ -201,9 +202,16 @@ def test_baseline_table_equals_dummy_classifier(y_train, y_test, pos_label):
             assert table.loc[name, metric] == pytest.approx(value), (name, metric)
 
 
-def test_baseline_table_precision_undefined_for_majority():
-    table = baseline_table(_labels(500, 0.2), _labels(200, 0.2, 9))
-    assert np.isnan(table.loc["most frequent", "precision"])
+def test_baseline_table_precision_undefined_for_majority_follows_the_one_rule():
+    from sklearn.metrics import f1_score, precision_score
+
+    y_test = _labels(200, 0.2, 9)
+    table = baseline_table(_labels(500, 0.2), y_test)
+    never = np.zeros_like(y_test)
+    # scikit-learn as the oracle, with the toolkit's documented zero_division (0.0).
+    assert table.loc["most frequent", "precision"] == precision_score(y_test, never,
+                                                                      zero_division=0.0) == 0.0
+    assert table.loc["most frequent", "f1"] == f1_score(y_test, never, zero_division=0.0)
     assert table.loc["most frequent", "recall"] == 0.0
     assert table.loc["prior", "roc_auc"] == 0.5
 
@@ -342,12 +350,16 @@ def test_compare_vectorised_bootstrap_matches_sklearn(metric):
     rng = np.random.default_rng(2)
     model = np.where(rng.random(200) < 0.8, y, 1 - y)
     idx = np.random.default_rng(3).integers(0, 200, size=(20, 200))
+    # scikit-learn itself is the oracle (with the toolkit's zero_division rule, 0).
+    oracle = {"balanced_accuracy": metrics.balanced_accuracy_score,
+              "precision": lambda t, p: metrics.precision_score(t, p, zero_division=0.0),
+              "recall": lambda t, p: metrics.recall_score(t, p, zero_division=0.0),
+              "f1": lambda t, p: metrics.f1_score(t, p, zero_division=0.0)}[metric]
     fast = baselines._bootstrap_scores(y, model, idx, metric, 1)
-    slow = [baselines._score(metric, y[i], model[i]) for i in idx]
-    np.testing.assert_allclose(fast, slow)
+    np.testing.assert_allclose(fast, [oracle(y[i], model[i]) for i in idx])
     result = compare_to_baseline(y, model, _labels(200, 0.3, 9), metric=metric, n_boot=200)
     assert result.p_value is None
-    assert result.model_score == pytest.approx(baselines._score(metric, y, model))
+    assert result.model_score == pytest.approx(oracle(y, model))
 
 
 def test_compare_plot_and_summary():
@@ -393,32 +405,3 @@ def test_ladder_order_and_colours():
 def test_ladder_bad_input(scores, match):
     with pytest.raises(ValueError, match=match):
         plot_baseline_ladder(scores)
-
-
-# --- notebook 02's exercises: the misconceptions get their own feedback ---------------------
-
-
-@pytest.mark.parametrize(("answer", "says"), [
-    (0.8, "always-stays' accuracy"),
-    (0.2, "share of churners"),
-    (0.68, "stratified"),
-], ids=["majority-share", "minority-share", "weighted-coin"])
-def test_coin_exercise_feedback_names_the_mistake(answer, says):
-    from toolkit.exercises import check
-
-    feedback = check("2.3", answer)
-    assert feedback.status == "incorrect" and says in feedback.message
-
-
-def test_coin_exercise_accepts_the_simulated_mean():
-    from toolkit.exercises import check
-
-    y = np.r_[np.zeros(988, int), np.ones(247, int)]
-    assert check("2.3", simulate_coin_flips(y).mean).correct
-
-
-def test_hlp_exercise_feedback_for_the_wrong_round():
-    from toolkit.exercises import check
-
-    assert check("2.5", 0.9792).correct
-    assert "before" in check("2.5", 0.8025).message

@@ -6,6 +6,8 @@ from scipy.stats import binomtest
 from sklearn.metrics import f1_score, precision_score, recall_score
 
 from toolkit import error_analysis as ea
+from toolkit import features
+from toolkit._planted import planted_data
 
 
 @pytest.fixture
@@ -18,21 +20,6 @@ def small():
     y_true = np.array([0, 1, 0, 1, 1, 0, 1, 0])
     y_pred = np.array([0, 0, 0, 0, 1, 1, 0, 0])
     return df, y_true, y_pred
-
-
-def _load_benchmark():
-    """The benchmark's planted-slice data, so the test and the benchmark share one generator."""
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_weak_slices.py"
-    spec = importlib.util.spec_from_file_location("bench_weak_slices", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-planted_data = _load_benchmark().planted_data
 
 
 # --------------------------------------------------------------------------- error_slices
@@ -129,14 +116,16 @@ def test_find_weak_slices_recovers_a_planted_slice_on_100k_by_20():
     assert hit["errors"] == error[planted].sum()
 
 
-def test_find_weak_slices_counts_agree_with_error_slices(small):
+def test_find_weak_slices_counts_agree_with_a_hand_groupby(small):
     df, y_true, y_pred = small
     top = ea.find_weak_slices(df, y_true, y_pred, min_support=1, top_k=100, bins=4)
-    pairs = ea.error_slices(df, y_true, y_pred, by=["region", "plan"], min_size=1)
-    merged = pairs.merge(top, on="slice", suffixes=("", "_search"))
-    assert len(merged) == len(pairs)
-    assert (merged["size"] == merged["size_search"]).all()
-    assert (merged["errors"] == merged["errors_search"]).all()
+    wrong = pd.Series(y_true != y_pred)
+    hand = wrong.groupby([df["region"], df["plan"]]).agg(["size", "sum"]).reset_index()
+    hand["slice"] = "region = " + hand["region"] + " & plan = " + hand["plan"]
+    merged = hand.merge(top, on="slice", suffixes=("_hand", ""))
+    assert len(merged) == len(hand) == 5  # every observed pair was searched
+    assert (merged["size"] == merged["size_hand"]).all()
+    assert (merged["errors"] == merged["sum"]).all()
     assert top["score"].is_monotonic_decreasing
 
 
@@ -210,6 +199,40 @@ def test_prioritize_takes_hlp_as_number_or_dict_and_error_slices_as_input(small)
     np.testing.assert_allclose(by_dict["gap"].sum(), 0 + 1 / 3 + 0.75)
 
 
+def test_prioritize_keeps_tags_given_as_the_index(small):
+    df, y_true, y_pred = small
+    tags = ea.tag_errors(df, {"south": "region == 'S'", "cheap": "charges < 35"}, y_true, y_pred)
+    by_column = ea.prioritize(tags, hlp=0.9)
+    by_index = ea.prioritize(tags.set_index("tag"), hlp=0.9)
+    assert by_index.index.tolist() == by_column["tag"].tolist() == ["south", "cheap"]
+    assert by_index.index.name == "tag" and "tag" not in by_index.columns
+    # hand-computed: south 4 rows, 1 right (0.25); cheap 3 rows, 2 right
+    np.testing.assert_allclose(by_index["gain"], [(0.9 - 0.25) * 4 / 8, (0.9 - 2 / 3) * 3 / 8])
+    by_dict = ea.prioritize(tags.set_index("tag"), hlp={"south": 1.0, "cheap": 0.7})
+    np.testing.assert_allclose(by_dict.loc[["south", "cheap"], "hlp"], [1.0, 0.7])
+    named = ea.prioritize(tags.set_index("tag"), hlp=0.9, name="tag")
+    pd.testing.assert_frame_equal(named, by_index)
+
+
+def test_error_slices_slices_integer_codes_by_value():
+    rng = np.random.default_rng(0)
+    occupation = rng.integers(1, 7, 600)  # codes 1..6: more values than the 4 bins
+    df = pd.DataFrame({"occupation": occupation})
+    y_true = np.zeros(600, dtype=int)
+    y_pred = (rng.random(600) < occupation / 10).astype(int)
+    table = ea.error_slices(df, y_true, y_pred, by="occupation", min_size=1)
+    hand = pd.Series(y_pred != y_true).groupby(occupation).agg(["size", "sum"])
+    assert table["occupation"].tolist() == ["1", "2", "3", "4", "5", "6"]
+    assert table["size"].tolist() == hand["size"].tolist()
+    assert table["errors"].tolist() == hand["sum"].tolist()
+    # One value more than MAX_CODE_LEVELS, or halves, and it is a number again: quartiles.
+    assert ea.MAX_CODE_LEVELS == features.MAX_CODE_LEVELS == 6
+    seven = rng.integers(1, 8, 600)
+    for values in (seven, occupation / 2):
+        table = ea.error_slices(pd.DataFrame({"x": values}), y_true, y_pred, by="x", min_size=1)
+        assert len(table) == 4 and table["x"].str.startswith("[").all()
+
+
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"hlp": "human"}, ValueError, r"hlp names column\(s\) \['human'\]"),
     ({"hlp": {"a": 0.9}}, ValueError, r"hlp has no value for \['b'\]"),
@@ -245,12 +268,13 @@ def test_tag_errors_counts_by_hand(small):
 
 
 @pytest.mark.parametrize(("rules", "error", "match"), [
-    ({}, TypeError, "non-empty dict"),
-    ({"bad": "no_such_column > 1"}, ValueError, "rule 'bad' could not be evaluated"),
-    ({"bad": 3}, TypeError, "rule 'bad' must be a function"),
-    ({"bad": lambda d: d["charges"]}, ValueError, "one True/False per row"),
+    ({}, ValueError, r"rules is empty; give at least one name -> rule\."),
+    (["south"], TypeError, r"rules must be a dict of name -> rule; got \['south'\]"),
+    ({"bad": "no_such_column > 1"}, ValueError, r"rules\['bad'\] could not be evaluated"),
+    ({"bad": 3}, TypeError, r"rules\['bad'\] must be a function"),
+    ({"bad": lambda d: d["charges"]}, ValueError, r"rules\['bad'\] must give one True/False per row"),
     ({"bad": [True, False]}, ValueError, "one True/False per row"),
-], ids=["empty", "unknown-column", "not-a-rule", "not-boolean", "short-mask"])
+], ids=["empty", "not-a-dict", "unknown-column", "not-a-rule", "not-boolean", "short-mask"])
 def test_tag_errors_bad_rules(small, rules, error, match):
     df, y_true, y_pred = small
     with pytest.raises(error, match=match):

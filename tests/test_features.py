@@ -232,7 +232,9 @@ def test_target_encoding_is_reproducible(history):
     X, y = history.drop(columns="churned"), history["churned"]
     a = make_preprocessor(X, seed=3).fit_transform(X, y)
     b = make_preprocessor(X, seed=3).fit_transform(X, y)
+    c = make_preprocessor(X, seed=4).fit_transform(X, y)
     np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)  # the seed does reach the cross-fitting folds
 
 
 # --- the custom transformers ------------------------------------------------------------------
@@ -464,6 +466,8 @@ TRANSFORMERS = {
     "FrequencyEncoder": (FrequencyEncoder(), pd.DataFrame({"x": ["a", "a", "b"]})),
     "BagOfWords": (BagOfWords(), pd.DataFrame({"x": ["too expensive", None, "no signal"]})),
     "SeededTargetEncoder": (SeededTargetEncoder(), pd.DataFrame({"x": ["a", "b"] * 10})),
+    "RareLevelOneHot": (features.RareLevelOneHot(min_frequency=0.3),
+                        pd.DataFrame({"x": ["a", "a", "b", None, "a", "c", "b", "b", "a", "a"]})),
     "Imputer": (features.Imputer(strategy="median", add_indicator=True),
                 pd.DataFrame({"x": [1.0, np.nan, 3.0]})),
 }
@@ -484,6 +488,77 @@ def test_custom_transformer_is_sklearn_compatible(name):
     assert untrusted == [f"{type(transformer).__module__}.{type(transformer).__name__}"]
     loaded = sio.loads(data, trusted=untrusted)
     pd.testing.assert_frame_equal(loaded.transform(X), out)
+
+
+def _rare_cases(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    gaps = rng.random(n)
+    return {
+        "str with rare levels": pd.Series(rng.choice(["a", "b", "c", "r1", "r2"], n,
+                                                     p=[.5, .3, .19, .006, .004]), dtype="str"),
+        "str with gaps": pd.Series(np.where(gaps < .05, None, rng.choice(["x", "y", "zz"], n)),
+                                   dtype="str"),
+        "rare gaps": pd.Series(np.where(gaps < .003, None, rng.choice(["x", "y"], n)),
+                               dtype=object),
+        "None and NaN": pd.Series(rng.choice(["x", "y"], n).astype(object))
+        .mask(gaps < .05, None).mask(gaps > .95, np.nan),
+        "category": pd.Series(pd.Categorical(rng.choice(["p", "q", "r"], n, p=[.6, .395, .005]),
+                                             categories=["r", "q", "p", "unused"])),
+        "integer codes": pd.Series(rng.choice([1, 2, 3, 4, 5], n, p=[.3, .3, .3, .095, .005])),
+        "pd.NA string": pd.Series(pd.array(np.where(gaps < .1, None, rng.choice(["u", "v"], n)),
+                                           dtype="string")),
+        "every level rare": pd.Series([f"id{i}" for i in range(n)], dtype="str"),
+        "no rare level": pd.Series(rng.choice(["m", "n"], n), dtype="str"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_rare_cases()), ids=list(_rare_cases()))
+def test_rare_level_one_hot_matches_sklearn_one_hot_encoder(case):
+    from sklearn.preprocessing import OneHotEncoder
+
+    from toolkit.features import RareLevelOneHot
+
+    column = _rare_cases()[case]
+    train = column.to_frame("c")
+    unseen = pd.Series([7 if pd.api.types.is_numeric_dtype(column) else "never seen", None],
+                       dtype=object)
+    test = pd.concat([column.iloc[:200].astype(object), unseen.astype(object)],
+                     ignore_index=True).to_frame("c")
+    oracle = OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=0.01,
+                           sparse_output=False).fit(MissingAsNaN().fit_transform(train))
+    ours = RareLevelOneHot(min_frequency=0.01).fit(train)
+    assert ours.get_feature_names_out().tolist() == oracle.get_feature_names_out(["c"]).tolist()
+    for frame in (train, test):
+        np.testing.assert_array_equal(ours.transform(frame),
+                                      oracle.transform(MissingAsNaN().fit_transform(frame)))
+    np.testing.assert_array_equal(RareLevelOneHot(min_frequency=0.01).fit_transform(train),
+                                  ours.transform(train))
+
+
+def test_rare_level_one_hot_integer_min_frequency():
+    from toolkit.features import RareLevelOneHot
+
+    X = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 2 + ["c"]})
+    enc = RareLevelOneHot(min_frequency=2).fit(X)  # fewer than 2 rows: "c" only
+    assert enc.get_feature_names_out().tolist() == ["c_a", "c_b", "c_infrequent_sklearn"]
+
+
+def test_imputer_median_matches_simple_imputer_with_empty_columns():
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 7, 1001):
+        X = rng.normal(size=(n, 4))
+        X[rng.random((n, 4)) < 0.3] = np.nan
+        X[:, 3] = np.nan  # all missing: dropped by default, kept as 0 with keep_empty_features
+        for keep in (False, True):
+            options = {"strategy": "median", "add_indicator": True, "keep_empty_features": keep}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "Skipping features without ..."
+                theirs = SimpleImputer(**options).fit(X)
+                ours = features.Imputer(**options).fit(X)
+                np.testing.assert_array_equal(ours.statistics_, theirs.statistics_)
+                np.testing.assert_array_equal(ours.transform(X), theirs.transform(X))
 
 
 def test_imputer_keeps_simple_imputer_behaviour():

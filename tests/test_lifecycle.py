@@ -40,8 +40,10 @@ def test_draws_on_a_given_axes():
 
 
 def test_unknown_phase_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"highlight must be one of \['scoping'.*got 'modelling'"):
+    with pytest.raises(ValueError, match=r"highlight must be one of \['scoping'.* or None; got 'modelling'"):
         draw_lifecycle(highlight="modelling")
+    with pytest.raises(ValueError, match=r"name must be one of \['scoping'.*'retraining'\]; got 'x'"):
+        phase_of("x")
 
 
 def _rgb(hex_color):

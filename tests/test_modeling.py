@@ -56,18 +56,21 @@ def test_compare_models_shows_a_progress_bar_when_asked(data, capsys):
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"models": {}}, TypeError, "non-empty dict"),
+    ({"models": {}}, ValueError, r"models is empty; give at least one name -> estimator\."),
+    ({"models": [DummyClassifier()]}, TypeError, r"models must be a dict of name -> estimator; got \["),
     ({"models": {"bad": 3}}, TypeError, r"models\['bad'\] must be a scikit-learn estimator"),
     ({"models": {"prior": DummyClassifier()}}, ValueError, "baseline name"),
     ({"y": np.ones(300)}, ValueError, "at least 2 classes"),
     ({"y": np.array([0, 1] * 5)}, ValueError, "same length"),
     ({"cv": 1}, ValueError, "at least 2 folds"),
     ({"cv": "five"}, TypeError, "cv must be a number of folds"),
-    ({"scoring": "f1"}, TypeError, "list of metric names"),
+    ({"scoring": "f1"}, TypeError, "scoring must be a list of metric names; got 'f1'"),
+    ({"scoring": []}, ValueError, r"scoring is empty; give at least one of the metric names\."),
     ({"scoring": ["f2"]}, ValueError, "unknown metric 'f2'"),
     ({"X": np.zeros(300)}, ValueError, "two-dimensional"),
-], ids=["no-models", "not-estimator", "name-clash", "single-class", "length", "one-fold",
-        "cv-type", "scoring-string", "unknown-metric", "one-dimensional-X"])
+], ids=["no-models", "models-list", "not-estimator", "name-clash", "single-class", "length",
+        "one-fold", "cv-type", "scoring-string", "scoring-empty", "unknown-metric",
+        "one-dimensional-X"])
 def test_compare_models_bad_input(data, kwargs, error, match):
     X, y = data
     args = {"models": {"logistic": LogisticRegression()}, "X": X, "y": y, **kwargs}
@@ -97,11 +100,3 @@ def test_plot_model_comparison_highlights_the_best_candidate():
 def test_plot_model_comparison_bad_input(table, metric, match):
     with pytest.raises(ValueError, match=match):
         modeling.plot_model_comparison(table, metric)
-
-
-def test_the_stored_answer_of_exercise_5_4_matches_the_data():
-    from toolkit.exercise_bank import nb05
-
-    assert nb05._cautious_threshold() == pytest.approx(nb05.CAUTIOUS_THRESHOLD)
-    best_f1 = nb05._threshold_curve().set_index("threshold")["f1"].idxmax()
-    assert best_f1 == pytest.approx(0.31)  # the F1-best threshold named in 5.4's feedback

@@ -11,11 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from toolkit._shared import REPO_ROOT as ROOT
 from toolkit.doctor import doctor
 
 __all__ = ["main"]
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:

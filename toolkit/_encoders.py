@@ -2,7 +2,10 @@
 
 scikit-learn has no transformer for these jobs: turning numbers stored as text into numbers,
 dates into calendar parts, many-level labels into their frequency, free text into a small bag of
-words, and ``pd.NA`` into ``NaN`` so its encoders accept it. Each one is a plain scikit-learn
+words, and ``pd.NA`` into ``NaN`` so its encoders accept it. Two more exist for speed only and
+are tested to give scikit-learn's own results: :class:`RareLevelOneHot` (``OneHotEncoder`` with
+rare levels grouped, without its per-value Python loops) and :class:`Imputer` (whose median
+does not sort a masked copy of the data). Each one is a plain scikit-learn
 transformer (``get_feature_names_out``, ``set_output``) that skops can save; import them from
 :mod:`toolkit.features`.
 """
@@ -10,6 +13,7 @@ transformer (``get_feature_names_out``, ``set_output``) that skops can save; imp
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +27,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["BagOfWords", "DateEncoder", "FrequencyEncoder", "Imputer", "MissingAsNaN",
-           "SeededTargetEncoder", "ToNumber"]
+           "RareLevelOneHot", "SeededTargetEncoder", "ToNumber"]
 
 #: Text read as missing when numbers are stored as text ("N/A", "-", ...), lower-cased.
 MISSING_TOKENS = ("", "n/a", "na", "nan", "none", "null", "-", "--", "?", "missing")
@@ -369,6 +373,113 @@ class BagOfWords(_ColumnwiseTransformer):
 
 
 
+#: The level name scikit-learn gives the grouped rare levels (so output names stay the same).
+INFREQUENT = "infrequent_sklearn"
+
+
+class RareLevelOneHot(_ColumnwiseTransformer):
+    """One 0/1 column per level; rare levels and levels unseen at fit share an "infrequent" one.
+
+    The same output, column names and column order as scikit-learn's
+    ``OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=min_frequency,
+    sparse_output=False)`` (the tests check it against that encoder), at a fraction of the
+    time on large tables: scikit-learn counts the levels of text columns with a Python loop
+    over every value (``_get_counts``, about 5 s per column of a million rows) and maps text
+    to positions with another. Here each column is factorised once (one hash pass in C,
+    ``pandas.factorize``), the levels are counted with ``numpy.bincount``, and the 0/1 columns
+    are one comparison of those positions with the kept levels.
+
+    Rare levels and levels unseen at fit go to ``<column>_infrequent_sklearn`` when some level
+    was rare at fit, else to all zeros. Missing values (``None``, ``NaN``, ``pd.NA``) are one
+    level of their own (``<column>_nan``), grouped too when rare.
+
+    Parameters
+    ----------
+    min_frequency : float or int, default=0.01
+        Levels seen in fewer than ``min_frequency * n_rows`` training rows (a float) or fewer
+        than ``min_frequency`` rows (an int) are grouped, as in ``OneHotEncoder``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"plan": ["a"] * 6 + ["b"] * 3 + ["c"]})
+    >>> enc = RareLevelOneHot(min_frequency=0.2).fit(X)
+    >>> enc.get_feature_names_out().tolist()
+    ['plan_a', 'plan_b', 'plan_infrequent_sklearn']
+    >>> enc.transform(pd.DataFrame({"plan": ["b", "c", "new"]})).tolist()
+    [[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 1.0]]
+    """
+
+    def __init__(self, min_frequency: float | int = 0.01):
+        self.min_frequency = min_frequency
+
+    def fit(self, X, y=None):
+        """Count each column's levels once and keep those seen often enough."""
+        self._fit(X)
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit, and encode ``X`` from the same single pass over each column."""
+        return self._encode(self._fit(X))
+
+    def transform(self, X) -> np.ndarray:
+        """Return the 0/1 columns of every level kept at fit (and "infrequent", if any)."""
+        X = self._start_transform(X)
+        return self._encode([pd.factorize(X[col], use_na_sentinel=True) for col in X.columns])
+
+    def _fit(self, X) -> list[tuple[np.ndarray, Any]]:
+        X = self._start_fit(X)
+        is_count = isinstance(self.min_frequency, (int, np.integer))
+        limit = self.min_frequency if is_count else self.min_frequency * len(X)
+        self.levels_, self.has_infrequent_, factorized = [], [], []
+        for col in X.columns:
+            codes, uniques = pd.factorize(X[col], use_na_sentinel=True)  # missing: -1
+            counts = np.bincount(codes + 1, minlength=len(uniques) + 1)  # slot 0: missing
+            values = np.asarray(uniques, dtype=object)
+            kept = counts >= max(limit, 1)
+            levels = sorted(v for v, k in zip(values, kept[1:], strict=True) if k)
+            if kept[0]:
+                levels.append(np.nan)  # missing values are a frequent level: last, as sklearn
+            self.levels_.append(levels)
+            self.has_infrequent_.append(bool(kept.sum() < (counts > 0).sum()))
+            factorized.append((codes, uniques))
+        return factorized
+
+    def _encode(self, factorized: list[tuple[np.ndarray, Any]]) -> np.ndarray:
+        blocks = []
+        for (codes, uniques), levels, rare in zip(factorized, self.levels_, self.has_infrequent_,
+                                                  strict=True):
+            where = {v: i for i, v in enumerate(levels) if not _is_missing(v)}
+            other = len(levels) if rare else -1  # rare and unseen: "infrequent", or nothing
+            missing = len(levels) - 1 if levels and _is_missing(levels[-1]) else other
+            lookup = np.asarray([*(where.get(v, other) for v in np.asarray(uniques, dtype=object)),
+                                 missing], dtype=np.int64)
+            positions = lookup[codes]  # code -1 (missing) picks the last entry
+            blocks.append(positions[:, None] == np.arange(len(levels) + rare))
+        out = np.hstack(blocks) if blocks else np.empty((len(codes), 0), dtype=bool)
+        return out.astype(float)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """``<column>_<level>`` and ``<column>_infrequent_sklearn``, as scikit-learn names them."""
+        check_is_fitted(self)
+        names = []
+        for col, levels, rare in zip(self.feature_names_in_, self.levels_, self.has_infrequent_,
+                                     strict=True):
+            names += [f"{col}_{level}" for level in levels] + ([f"{col}_{INFREQUENT}"] if rare
+                                                               else [])
+        return np.asarray(names, dtype=object)
+
+
+def _as_object(series: pd.Series) -> pd.Series:
+    """Values as Python objects with ``NaN`` for every kind of missing (None, pd.NA, NaT)."""
+    values = series.astype(object)
+    return values.where(series.notna(), np.nan)
+
+
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
+
+
 _SKLEARN_VERSION = tuple(int(p) for p in sklearn.__version__.split(".")[:2])
 _SKLEARN_1_9 = _SKLEARN_VERSION >= (1, 9)
 
@@ -439,6 +550,20 @@ class Imputer(SimpleImputer):
     """
 
     _DTYPES = ("_fit_dtype", "_fill_dtype")
+
+    def _dense_fit(self, X, strategy, missing_values, fill_value):
+        # scikit-learn's median sorts a masked copy of X (about 4 s for a million rows x 12
+        # columns); np.nanmedian partitions each column instead and gives the same medians.
+        if strategy != "median" or X.dtype.kind != "f" or not _is_missing(missing_values):
+            return super()._dense_fit(X, strategy, missing_values, fill_value)
+        missing = np.isnan(X)
+        self._fit_indicator(missing)
+        empty = missing.all(axis=0)
+        median = np.zeros(X.shape[1])
+        if (~empty).any():
+            median[~empty] = np.nanmedian(X[:, ~empty], axis=0)
+        median[empty] = 0 if self.keep_empty_features else np.nan
+        return median
 
     def __getstate__(self):
         state = super().__getstate__()

@@ -7,7 +7,7 @@ learner knows what to change. Same mistake, same exception type, everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,29 @@ def check_one_of(value: Any, name: str, allowed: Iterable[Any]) -> Any:
         options = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {options}; got {_short(value)}.")
     return value
+
+
+def check_mapping(value: Any, name: str, what: str) -> Mapping:
+    """Return ``value`` if it is a non-empty mapping (a dict of ``what``), else raise.
+
+    ``TypeError`` when it is not a mapping at all, ``ValueError`` when it is empty: ``{}`` is
+    the right type with a wrong value.
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict of {what}; got {_short(value)}.")
+    if not value:
+        raise ValueError(f"{name} is empty; give at least one {what}.")
+    return value
+
+
+def check_names(value: Any, name: str, what: str) -> list:
+    """Return ``value`` as a list if it is a non-empty list of names (not a single string)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a list of {what}; got {_short(value)}.")
+    names = list(value)
+    if not names:
+        raise ValueError(f"{name} is empty; give at least one of the {what}.")
+    return names
 
 
 def check_dataframe(df: Any, name: str, *, allow_empty: bool = False) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from toolkit._metrics import SKLEARN_OPTIONS, precision_recall_f1, ratio
 from toolkit._validation import (
     check_columns,
     check_dataframe,
@@ -322,9 +323,9 @@ def _classification_scores(y_true: np.ndarray, pred: np.ndarray, proba: np.ndarr
     scores = {
         "accuracy": metrics.accuracy_score(y_true, pred),
         "balanced_accuracy": metrics.balanced_accuracy_score(y_true, pred),
-        "precision": metrics.precision_score(y_true, pred, zero_division=np.nan, **options),
-        "recall": metrics.recall_score(y_true, pred, zero_division=np.nan, **options),
-        "f1": metrics.f1_score(y_true, pred, zero_division=np.nan, **options),
+        "precision": metrics.precision_score(y_true, pred, **SKLEARN_OPTIONS, **options),
+        "recall": metrics.recall_score(y_true, pred, **SKLEARN_OPTIONS, **options),
+        "f1": metrics.f1_score(y_true, pred, **SKLEARN_OPTIONS, **options),
         "roc_auc": np.nan,
     }
     if proba is not None and len(np.unique(y_true)) == len(classes):
@@ -358,14 +359,16 @@ def baseline_table(y_train, y_test, task: str = "classification", seed: int = 0)
     Returns
     -------
     DataFrame
-        One row per strategy (the index), one column per metric. NaN marks a metric that is
-        not defined, e.g. precision when a strategy never predicts the positive class.
+        One row per strategy (the index), one column per metric. Precision, recall and F1
+        are 0 where they are undefined, e.g. the precision of a strategy that never predicts
+        the positive class (the toolkit's one rule, as scikit-learn's ``zero_division=0``).
+        NaN marks ROC AUC when the test set lacks a class, and R² on a single test row.
 
     Examples
     --------
     >>> table = baseline_table([0, 0, 0, 1] * 25, [0, 0, 0, 1] * 10)
-    >>> table.loc["most frequent", ["accuracy", "recall"]].tolist()
-    [0.75, 0.0]
+    >>> table.loc["most frequent", ["accuracy", "precision", "recall"]].tolist()
+    [0.75, 0.0, 0.0]
     >>> baseline_table([1.0, 2.0, 6.0], [2.0, 4.0], task="regression")["mae"].tolist()
     [1.0, 1.0]
     """
@@ -403,7 +406,7 @@ def _score(metric: str, y_true, pred) -> float:
                  "balanced_accuracy": metrics.balanced_accuracy_score,
                  "precision": metrics.precision_score, "recall": metrics.recall_score,
                  "f1": metrics.f1_score}
-    extra = {} if metric in ("accuracy", "balanced_accuracy") else {"zero_division": np.nan}
+    extra = {} if metric in ("accuracy", "balanced_accuracy") else SKLEARN_OPTIONS
     return float(functions[metric](y_true, pred, **extra))
 
 
@@ -537,15 +540,10 @@ def _bootstrap_scores(y: np.ndarray, pred: np.ndarray, idx: np.ndarray, metric: 
     fp = (~true & said).sum(axis=1)
     fn = (true & ~said).sum(axis=1)
     tn = (~true & ~said).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        recall = tp / (tp + fn)
-        if metric == "recall":
-            return recall
-        if metric == "balanced_accuracy":
-            return (recall + tn / (tn + fp)) / 2
-        if metric == "precision":
-            return tp / (tp + fp)
-        return 2 * tp / (2 * tp + fp + fn)
+    precision, recall, f1 = precision_recall_f1(tp, fp, fn)
+    if metric == "balanced_accuracy":
+        return (recall + ratio(tn, tn + fp)) / 2
+    return {"precision": precision, "recall": recall, "f1": f1}[metric]
 
 
 def compare_to_baseline(y_true, model_pred, baseline_pred, metric: str = "accuracy",
@@ -680,6 +678,7 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
     ax.set_xlim(0, upper * 1.08)
     ax.set_ylim(-0.6, len(series) - 0.4)
     ax.set_xlabel(metric)
+    ax.set_ylabel("rung")
     ax.set_title("The baseline ladder: floor, model, ceiling")
     ax.grid(axis="y", visible=False)
     return ax

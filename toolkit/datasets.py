@@ -20,10 +20,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit._shared import REPO_ROOT
+
 __all__ = ["DATA_DIR", "datasheet", "list_datasets", "load"]
 
 #: Where the CSV files live. Set the ``TOOLKIT_DATA_DIR`` environment variable to move them.
-DATA_DIR = Path(os.environ.get("TOOLKIT_DATA_DIR", Path(__file__).resolve().parents[1] / "datasets"))
+DATA_DIR = Path(os.environ.get("TOOLKIT_DATA_DIR", REPO_ROOT / "datasets"))
 
 _CUSTOMER_CATEGORIES = ["region", "plan", "contract", "payment_method"]
 

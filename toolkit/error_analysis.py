@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._metrics import precision_recall_f1
+from toolkit._shared import MAX_CODE_LEVELS
 from toolkit._validation import (
     check_columns,
     check_dataframe,
     check_labels,
+    check_mapping,
     check_positive_int,
     check_probabilities,
     check_probability,
@@ -73,16 +76,17 @@ def _bin_column(column: pd.Series, n_bins: int,
     """Integer codes 0..k-1 for each row, and the label of each code.
 
     Numeric (and date) columns with more than ``n_bins`` distinct values are cut at their
-    quantiles; anything else keeps its ``max_levels - 1`` most frequent values (default
-    ``n_bins``) and pools the rest as "other". Missing values get a bin of their own, because
-    they often behave differently.
+    quantiles, except whole-number codes (at most ``MAX_CODE_LEVELS`` values, the rule
+    :mod:`toolkit.features` uses): those, and anything else, keep their ``max_levels - 1``
+    most frequent values (default ``n_bins``) and pool the rest as "other". Missing values get
+    a bin of their own, because they often behave differently.
     """
     max_levels = n_bins if max_levels is None else max_levels
     missing = column.isna().to_numpy()
     is_date = pd.api.types.is_datetime64_any_dtype(column)
     numeric = (is_date or pd.api.types.is_numeric_dtype(column)) and not (
         pd.api.types.is_bool_dtype(column))
-    if numeric and column.nunique() > n_bins:
+    if numeric and column.nunique() > n_bins and not _is_code(column, is_date):
         values = column.to_numpy(dtype="datetime64[ns]" if is_date else float)
         as_float = values.astype("int64").astype(float) if is_date else values
         as_float = np.where(missing, np.nan, as_float)
@@ -109,6 +113,19 @@ def _bin_column(column: pd.Series, n_bins: int,
         codes = np.where(missing, len(labels), codes)
         labels.append(MISSING)
     return codes, labels
+
+
+def _is_code(column: pd.Series, is_date: bool) -> bool:
+    """Whole numbers with few values (e.g. an occupation coded 1-6): slice them value by value.
+
+    The same rule and threshold (``MAX_CODE_LEVELS``) as :mod:`toolkit.features` uses to
+    one-hot encode integer codes.
+    """
+    if is_date:
+        return False
+    values = column.dropna().to_numpy(dtype=float)
+    distinct = np.unique(values)
+    return len(distinct) <= MAX_CODE_LEVELS and bool(np.all(np.mod(distinct, 1) == 0))
 
 
 def _errors(y_true: Any, y_pred: Any) -> np.ndarray:
@@ -144,8 +161,10 @@ def error_slices(df: pd.DataFrame, y_true: Any, y_pred: Any, by: str | Sequence[
         True and predicted labels, in the order of ``df``'s rows.
     by : str or list of one or two str
         Column(s) defining the slices. Two columns are crossed (South & Basic, South &
-        Premium, ...). Numeric columns with more than ``bins`` values are cut at quantiles;
-        other columns keep their 19 most frequent values and pool the rest as "other";
+        Premium, ...). Numeric columns with more than ``bins`` values are cut at quantiles,
+        except whole numbers with at most ``MAX_CODE_LEVELS`` (6) values, codes such as an
+        occupation 1-6, which are sliced value by value; other columns keep their 19 most
+        frequent values and pool the rest as "other";
         missing values form a slice of their own.
     min_size : int, default=30
         Slices with fewer rows are left out: their error rate is mostly noise.
@@ -361,8 +380,7 @@ def tag_errors(df: pd.DataFrame, rules: Mapping[str, Callable | str], y_true: An
     0  many calls     2    0.5       1       0.5         0.5          0.5
     """
     check_dataframe(df, "df")
-    if not isinstance(rules, Mapping) or not rules:
-        raise TypeError(f"rules must be a non-empty dict of name -> rule; got {rules!r}.")
+    check_mapping(rules, "rules", "name -> rule")
     errors = _errors(y_true, y_pred)
     check_same_length(df=df, y_true=errors)
     rows = []
@@ -381,17 +399,17 @@ def _apply_rule(df: pd.DataFrame, name: str, rule: Callable | str) -> np.ndarray
         try:
             mask = df.eval(rule)
         except Exception as exc:  # pandas raises many types here; name the rule instead
-            raise ValueError(f"rule {name!r} could not be evaluated ({rule!r}): {exc}") from exc
+            raise ValueError(f"rules[{name!r}] could not be evaluated ({rule!r}): {exc}") from exc
     elif callable(rule):
         mask = rule(df)
     elif isinstance(rule, (pd.Series, np.ndarray, list)):
         mask = rule
     else:
-        raise TypeError(f"rule {name!r} must be a function, an expression string or a boolean "
-                        f"mask; got {rule!r}.")
+        raise TypeError(f"rules[{name!r}] must be a function, an expression string or a "
+                        f"boolean mask; got {rule!r}.")
     mask = np.asarray(mask)
     if mask.shape != (len(df),) or mask.dtype != bool:
-        raise ValueError(f"rule {name!r} must give one True/False per row of df; "
+        raise ValueError(f"rules[{name!r}] must give one True/False per row of df; "
                          f"got an array of dtype {mask.dtype} and shape {mask.shape}.")
     return mask
 
@@ -415,7 +433,9 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
         Human-level performance: a column of ``table``, one number for every row, or a dict
         name -> HLP. Use the same unit as the accuracy (fraction or percent).
     name : str, optional
-        The column naming each row; default ``"tag"``, else ``"slice"``, else the first column.
+        The column naming each row; default ``"tag"``, else ``"slice"``, else the index when
+        it is not a plain row number (e.g. ``tag_errors(...).set_index("tag")``), else the
+        first column.
     accuracy : str, default="accuracy"
         The accuracy column.
     share : str, default="share"
@@ -425,7 +445,9 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
     -------
     DataFrame
         ``name``, ``accuracy``, ``hlp``, ``gap`` (HLP - accuracy), ``share`` and ``gain``
-        (gap x share), sorted by gain, largest first (ties keep the input order).
+        (gap x share), sorted by gain, largest first (ties keep the input order). When the
+        names are the index of ``table``, they stay the index (and there is no ``name``
+        column).
 
     Examples
     --------
@@ -443,28 +465,45 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
     table = table.copy()
     if accuracy not in table.columns and accuracy == "accuracy" and "error_rate" in table:
         table["accuracy"] = 1 - table["error_rate"]
-    if name is None:
+    on_index = _names_on_index(table, name)
+    if not on_index and name is None:
         name = next((c for c in ("tag", "slice") if c in table.columns), table.columns[0])
-    check_columns(table, [name, accuracy, share], "table (name, accuracy and share)")
+    check_columns(table, [accuracy, share] + ([] if on_index else [name]),
+                  "table (name, accuracy and share)")
+    names = table.index.to_series() if on_index else table[name]
     shares = table[share].to_numpy(dtype=float)
     if (shares < 0).any() or (shares > 1).any():
         raise ValueError(f"table[{share!r}] must hold fractions between 0 and 1; "
                          f"got values up to {shares.max():.3g}.")
-    if isinstance(hlp, str):
-        human = table[check_columns(table, hlp, "hlp")[0]]
-    elif isinstance(hlp, Mapping):
-        unknown = sorted(set(table[name]) - set(hlp))
-        if unknown:
-            raise ValueError(f"hlp has no value for {unknown!r}.")
-        human = table[name].map(hlp)
-    elif isinstance(hlp, Real) and not isinstance(hlp, bool):
-        human = pd.Series(float(hlp), index=table.index)
-    else:
-        raise TypeError(f"hlp must be a column name, a number or a dict; got {hlp!r}.")
-    out = pd.DataFrame({name: table[name], "accuracy": table[accuracy], "hlp": human,
-                        "gap": human - table[accuracy], "share": shares})
+    human = _hlp_values(hlp, table, names)
+    out = pd.DataFrame({"accuracy": table[accuracy], "hlp": human,
+                        "gap": human - table[accuracy], "share": shares}, index=table.index)
     out["gain"] = out["gap"] * out["share"]
+    if on_index:  # the names stay where the caller put them: in the index
+        return out.sort_values("gain", ascending=False, kind="stable")
+    out.insert(0, name, names)
     return out.sort_values("gain", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _names_on_index(table: pd.DataFrame, name: str | None) -> bool:
+    """True when the row names are the index (tags set as index), not a column."""
+    if name is not None:
+        return name not in table.columns and name == table.index.name
+    has_column = any(c in table.columns for c in ("tag", "slice"))
+    return not has_column and not isinstance(table.index, pd.RangeIndex)
+
+
+def _hlp_values(hlp: Any, table: pd.DataFrame, names: pd.Series) -> pd.Series:
+    if isinstance(hlp, str):
+        return table[check_columns(table, hlp, "hlp")[0]]
+    if isinstance(hlp, Mapping):
+        unknown = sorted(set(names) - set(hlp), key=str)
+        if unknown:
+            raise ValueError(f"hlp has no value for {unknown!r}; give one for every row.")
+        return pd.Series([hlp[n] for n in names], index=table.index, dtype=float)
+    if isinstance(hlp, Real) and not isinstance(hlp, bool):
+        return pd.Series(float(hlp), index=table.index)
+    raise TypeError(f"hlp must be a column name, a number or a dict; got {hlp!r}.")
 
 
 # --------------------------------------------------------------------------- thresholds
@@ -488,7 +527,8 @@ def threshold_curve(y_true: Any, proba: Any, thresholds: Any = None) -> pd.DataF
     -------
     DataFrame
         One row per threshold: ``threshold``, ``tp``, ``fp``, ``fn``, ``tn``, ``precision``
-        (1 when nothing is predicted positive), ``recall``, ``f1`` and ``error_rate``.
+        (0 when nothing is predicted positive: the toolkit's one rule, as scikit-learn's
+        ``zero_division=0``), ``recall``, ``f1`` and ``error_rate``.
 
     Examples
     --------
@@ -504,10 +544,7 @@ def threshold_curve(y_true: Any, proba: Any, thresholds: Any = None) -> pd.DataF
     tp = len(pos) - np.searchsorted(pos, t, side="left")  # predicted positive: p >= t
     fp = len(neg) - np.searchsorted(neg, t, side="left")
     fn, tn = len(pos) - tp, len(neg) - fp
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(tp + fp > 0, tp / (tp + fp), 1.0)
-        recall = tp / len(pos)
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    precision, recall, f1 = precision_recall_f1(tp, fp, fn)
     return pd.DataFrame({"threshold": t, "tp": tp, "fp": fp, "fn": fn, "tn": tn,
                          "precision": precision, "recall": recall, "f1": f1,
                          "error_rate": (fp + fn) / len(p)})
@@ -527,14 +564,37 @@ def _binary_and_proba(y_true: Any, proba: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 # --------------------------------------------------------------------------- plots
-def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None, ax=None):
+#: How 0/1 churn labels are shown on figures: by what they mean, not by their code.
+CHURN_LABELS = {0: "stays", 1: "churns"}
+
+
+def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None,
+                   display_labels: Sequence[str] | None = None, ax=None):
     r"""Confusion matrix with counts and row rates (the share of each true class) together.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like
+        True and predicted classes.
+    labels : sequence, optional
+        The classes, in the order of the rows and columns; default: every class seen, sorted.
+    display_labels : sequence of str, optional
+        The names shown for ``labels``; default "stays"/"churns" for 0/1 labels
+        (:data:`CHURN_LABELS`), else the labels themselves.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure if not given.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
 
     Examples
     --------
     >>> ax = plot_confusion([0, 0, 1, 1], [0, 1, 1, 1])
     >>> [t.get_text() for t in ax.texts]
     ['1\n50%', '1\n50%', '0\n0%', '2\n100%']
+    >>> [t.get_text() for t in ax.get_xticklabels()], ax.get_ylabel()
+    (['stays', 'churns'], 'true class')
     """
     from sklearn.metrics import confusion_matrix
 
@@ -542,6 +602,7 @@ def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None, 
     pred = check_labels(y_pred, "y_pred")
     check_same_length(y_true=truth, y_pred=pred)
     labels = sorted(set(truth) | set(pred)) if labels is None else list(labels)
+    names = _display_names(labels, display_labels)
     counts = confusion_matrix(truth, pred, labels=labels)
     rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     ax = new_axes(ax, figsize=(4.2, 3.6))
@@ -549,13 +610,24 @@ def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None, 
     for (i, j), count in np.ndenumerate(counts):
         ax.text(j, i, f"{count}\n{rates[i, j]:.0%}", ha="center", va="center", fontsize=11,
                 color="white" if rates[i, j] > 0.6 else "black")
-    ax.set_xticks(range(len(labels)), [str(v) for v in labels])
-    ax.set_yticks(range(len(labels)), [str(v) for v in labels])
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
+    ax.set_xticks(range(len(labels)), names)
+    ax.set_yticks(range(len(labels)), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
     ax.grid(False)
     ax.set_title("Confusion matrix (count, share of the true class)", fontsize=11)
     return ax
+
+
+def _display_names(labels: list, display_labels: Sequence[str] | None) -> list[str]:
+    if display_labels is None:
+        if set(labels) <= set(CHURN_LABELS):
+            return [CHURN_LABELS[v] for v in labels]
+        return [str(v) for v in labels]
+    if isinstance(display_labels, str) or len(display_labels) != len(labels):
+        raise ValueError(f"display_labels must give one name per class {labels!r}; "
+                         f"got {display_labels!r}.")
+    return [str(v) for v in display_labels]
 
 
 def plot_threshold(y_true: Any, proba: Any, threshold: float = 0.5, *, ax=None):
@@ -636,9 +708,9 @@ def plot_slices(table: pd.DataFrame, *, ax=None):
     label = "error rate with its 95 % interval"
     if not np.isnan(line):
         ax.axvline(line, color="black", linestyle="--", linewidth=1.5)
-        label += f"\ndashed: overall {line:.1%} · red: interval entirely above it"
+        label += f"\ndashed: overall {line:.1%} · orange-red: interval entirely above it"
     ax.set_yticks(y, table["slice"])
-    ax.set(xlabel=label, title="Error rate by slice")
+    ax.set(xlabel=label, ylabel="slice", title="Error rate by slice")
     ax.xaxis.set_major_formatter("{x:.0%}")
     return ax
 

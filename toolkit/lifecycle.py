@@ -56,12 +56,18 @@ def phase_of(name: str) -> Phase:
     >>> phase_of("monitoring").name
     'deployment'
     """
+    return _find_phase(name, "name")
+
+
+def _find_phase(value: str, argument: str) -> Phase:
+    """The phase called ``value`` or holding the step ``value``; the error names ``argument``."""
     for phase in PHASES:
-        if name == phase.name or name in dict(phase.steps):
+        if value == phase.name or value in dict(phase.steps):
             return phase
     steps = [step for phase in PHASES for step, _ in phase.steps]
     names = [phase.name for phase in PHASES] + steps
-    raise ValueError(f"highlight must be one of {names!r} or None; got {name!r}.")
+    extra = " or None" if argument == "highlight" else ""
+    raise ValueError(f"{argument} must be one of {names!r}{extra}; got {value!r}.")
 
 
 def draw_lifecycle(highlight: str | None = None, ax=None):
@@ -87,7 +93,7 @@ def draw_lifecycle(highlight: str | None = None, ax=None):
     """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    lit_phase = phase_of(highlight).name if highlight is not None else None
+    lit_phase = _find_phase(highlight, "highlight").name if highlight is not None else None
     ax = new_axes(ax, figsize=(10, 3.4))
     width, height, gap = 2.1, 1.55, 0.55
     centers = {}

@@ -25,10 +25,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import (
     check_columns,
     check_dataframe,
     check_labels,
+    check_mapping,
+    check_names,
     check_one_of,
     check_same_length,
 )
@@ -43,7 +46,8 @@ __all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DECISION", "CASE_STUDY_DROP",
 DEFAULT_SCORING = ("accuracy", "precision", "recall", "f1")
 #: Show a progress bar when a comparison needs more fits than this.
 PROGRESS_FITS = 50
-# Precision is undefined for a model that never predicts 1 (a majority baseline): call it 0.
+# Precision is undefined for a model that never predicts 1 (a majority baseline): the
+# toolkit's one rule (toolkit._metrics) decides its value.
 _ZERO_DIVISION = ("precision", "recall", "f1")
 
 
@@ -59,7 +63,7 @@ def _scorer(metric: str):
 
     if metric in _ZERO_DIVISION:
         func = {"precision": precision_score, "recall": recall_score, "f1": f1_score}[metric]
-        return make_scorer(func, zero_division=0)
+        return make_scorer(func, **SKLEARN_OPTIONS)
     if metric not in get_scorer_names():
         raise ValueError(f"scoring has an unknown metric {metric!r}; use a scikit-learn scorer "
                          "name such as 'accuracy', 'f1', 'roc_auc' or 'average_precision'.")
@@ -96,8 +100,8 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
         Number of stratified, shuffled folds, or any scikit-learn splitter (for example
         ``TimeSeriesSplit`` for data ordered in time).
     scoring : sequence of str, default=("accuracy", "precision", "recall", "f1")
-        scikit-learn scorer names. Precision, recall and F1 count 0 when a model never
-        predicts the positive class.
+        scikit-learn scorer names. Precision, recall and F1 count 0 when they are undefined,
+        e.g. for a model that never predicts the positive class (the toolkit's one rule).
     seed : int, default=0
         Shuffles the folds and seeds the random baselines.
     baselines : bool, default=True
@@ -127,13 +131,11 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
 
-    if not isinstance(models, Mapping) or not models:
-        raise TypeError(f"models must be a non-empty dict of name -> estimator; got {models!r}.")
+    check_mapping(models, "models", "name -> estimator")
     for name, model in models.items():
         if not hasattr(model, "fit"):
             raise TypeError(f"models[{name!r}] must be a scikit-learn estimator; got {model!r}.")
-    if isinstance(scoring, str) or not len(scoring):
-        raise TypeError(f"scoring must be a list of metric names; got {scoring!r}.")
+    scoring = check_names(scoring, "scoring", "metric names")
     if not isinstance(X, pd.DataFrame):
         X = np.asarray(X)
         if X.ndim != 2:
@@ -219,7 +221,7 @@ def plot_model_comparison(table: pd.DataFrame, metric: str | None = None, *, ax=
     ax.set_yticks(range(len(ordered)), ordered["model"])
     for i, value in enumerate(ordered[f"{metric}_mean"]):
         ax.text(value + 0.01, i + 0.2, f"{value:.3f}", fontsize=9)
-    ax.set(xlabel=f"{metric} (mean over the folds, bar = ± 1 std)",
+    ax.set(xlabel=f"{metric} (mean over the folds, bar = ± 1 std)", ylabel="model",
            title=f"Candidates against the baselines: {metric}")
     ax.set_xlim(0, max(1.0, float(ordered[f"{metric}_mean"].max()) + 0.1))
     return ax

@@ -20,11 +20,13 @@ import re
 import time
 from pathlib import Path
 
+from toolkit._shared import REPO_ROOT
+
 __all__ = ["course_map", "execute_notebook", "make_learner_copy", "normalise",
            "read_header", "strip_solutions"]
 
 LEARNER_CELL = "# Exercise: write your answer, then run the check below.\nanswer = ..."
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 _HEADER = re.compile(
     r"\*\*Phase:\*\*\s*(?P<phase>[^·]+?)\s*·\s*\*\*Time:\*\*\s*(?P<teaching>\d+) min teaching"
     r" \+ (?P<exercise>\d+) min exercises \((?P<count>\d+) exercises?\)"
