@@ -58,7 +58,8 @@ register(Exercise(
     mistakes={
         "a": "Both splits cost the same: one comparison of dates or one random draw. Speed is "
              "not the reason.",
-        "c": "A random split keeps about the same share of churners too (here 19.5 % vs 20 %). "
+        "c": "A random split keeps about the same share of churners too, as the time split does "
+             "here. "
              "Class balance is not what a time split protects.",
     },
     hints=("Think about the day the model goes live: which customers will it score?",
@@ -95,8 +96,8 @@ register(Exercise(
     },
     hints=("Look at `ci95_low` and `ci95_high`: is 0 inside the interval?",
            "`model_really_better` in the summary answers the question directly."),
-    explanation="Same model, same kind of data: on 1,235 rows the gain is real, on 100 it "
-                "cannot be told from noise. Small test sets need intervals.",
+    explanation="Same model, same kind of data: on the full test months the gain is real, on "
+                "100 customers it cannot be told from noise. Small test sets need intervals.",
 ))
 
 register(Exercise(

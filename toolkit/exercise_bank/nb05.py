@@ -153,6 +153,7 @@ register(Exercise(
     hints=("Look at the gap between the two curves at the largest training size.",
            "A small gap and a flat validation curve mean the model is limited by what it is "
            "given, not by how many examples it has."),
-    explanation="The curves have met, so more of the same rows will not help much; a more "
-                "informative feature will. Notebook 06 finds one.",
+    explanation="The curves have nearly met and the validation curve gains little from more "
+                "rows, so more of the same will not help much; a more informative feature will. "
+                "Notebook 06 finds one.",
 ))
