@@ -405,32 +405,3 @@ def test_ladder_order_and_colours():
 def test_ladder_bad_input(scores, match):
     with pytest.raises(ValueError, match=match):
         plot_baseline_ladder(scores)
-
-
-# --- notebook 02's exercises: the misconceptions get their own feedback ---------------------
-
-
-@pytest.mark.parametrize(("answer", "says"), [
-    (0.8, "always-stays' accuracy"),
-    (0.2, "share of churners"),
-    (0.68, "stratified"),
-], ids=["majority-share", "minority-share", "weighted-coin"])
-def test_coin_exercise_feedback_names_the_mistake(answer, says):
-    from toolkit.exercises import check
-
-    feedback = check("2.3", answer)
-    assert feedback.status == "incorrect" and says in feedback.message
-
-
-def test_coin_exercise_accepts_the_simulated_mean():
-    from toolkit.exercises import check
-
-    y = np.r_[np.zeros(988, int), np.ones(247, int)]
-    assert check("2.3", simulate_coin_flips(y).mean).correct
-
-
-def test_hlp_exercise_feedback_for_the_wrong_round():
-    from toolkit.exercises import check
-
-    assert check("2.5", 0.9792).correct
-    assert "before" in check("2.5", 0.8025).message

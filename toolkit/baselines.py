@@ -37,9 +37,11 @@ __all__ = [
     "BaselineComparison",
     "CoinFlipResult",
     "CoinFlipScenario",
+    "RuleClassifier",
     "baseline_table",
     "coin_flip_scenario",
     "compare_to_baseline",
+    "decision_scores",
     "dummy_models",
     "human_level_performance",
     "plot_baseline_ladder",
@@ -680,3 +682,106 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
     ax.set_title("The baseline ladder: floor, model, ceiling")
     ax.grid(axis="y", visible=False)
     return ax
+
+
+# --- today's rule as a baseline ------------------------------------------------------------
+
+
+class RuleClassifier:
+    """A rule of thumb dressed as a scikit-learn classifier: the "older system" baseline.
+
+    ``fit`` learns nothing (it only records the classes); ``predict`` is 1 where the pandas
+    expression holds. ``predict_proba`` is that same 0/1 decision, so threshold-free metrics
+    (average precision, ROC AUC) score the rule as the single operating point it is.
+
+    Parameters
+    ----------
+    rule : str
+        A pandas expression over the input columns, e.g. ``"support_calls_90d >= 3"``.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"calls": [0, 4, 1, 5]})
+    >>> RuleClassifier("calls >= 3").fit(X, [0, 1, 0, 0]).predict(X)
+    array([0, 1, 0, 1])
+    """
+
+    def __init__(self, rule: str = ""):
+        self.rule = rule
+
+    def __repr__(self) -> str:
+        return f"RuleClassifier(rule={self.rule!r})"
+
+    def __sklearn_tags__(self):
+        # scikit-learn's own classifier tags, built lazily so that importing this module
+        # does not import scikit-learn.
+        from sklearn.base import BaseEstimator, ClassifierMixin
+
+        class _Classifier(ClassifierMixin, BaseEstimator):
+            pass
+
+        return _Classifier().__sklearn_tags__()
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The rule (for scikit-learn's ``clone``)."""
+        return {"rule": self.rule}
+
+    def set_params(self, **params) -> RuleClassifier:
+        """Change the rule (for scikit-learn's ``clone``)."""
+        for key, value in params.items():
+            check_one_of(key, "parameter", ["rule"])
+            self.rule = value
+        return self
+
+    def fit(self, X: pd.DataFrame, y=None) -> RuleClassifier:
+        """Check the rule runs on ``X`` and record the classes 0 and 1."""
+        from toolkit.scoping import rule_predictions
+
+        rule_predictions(X, self.rule)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where the rule holds, else 0."""
+        from toolkit.scoping import rule_predictions
+
+        return rule_predictions(X, self.rule)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """The decision as a probability: columns (1 - rule, rule)."""
+        said = self.predict(X).astype(float)
+        return np.column_stack([1 - said, said])
+
+
+def decision_scores(y_true, y_pred) -> pd.Series:
+    """Score yes/no decisions (a rule of thumb, say) with the metrics of :func:`baseline_table`.
+
+    The decisions double as their own score, so ROC AUC is that of a single operating point
+    (equal to the balanced accuracy). Add the result as a row of the baseline table to put an
+    "older system" beside the naive strategies.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of the same length
+        True labels and decisions, two classes (the positive one is the second when sorted).
+
+    Returns
+    -------
+    Series
+        ``accuracy``, ``balanced_accuracy``, ``precision`` (NaN when nothing is flagged),
+        ``recall``, ``f1`` and ``roc_auc``.
+
+    Examples
+    --------
+    >>> decision_scores([0, 0, 1, 1], [0, 1, 1, 1])[["accuracy", "precision", "recall"]].tolist()
+    [0.75, 0.6666666666666666, 1.0]
+    """
+    true = check_labels(y_true, "y_true", min_classes=2).to_numpy()
+    said = check_labels(y_pred, "y_pred").to_numpy()
+    check_same_length(y_true=true, y_pred=said)
+    classes = np.sort(pd.unique(np.r_[true, said]))
+    if len(classes) != 2:
+        raise ValueError(f"y_true and y_pred must hold two classes together; got "
+                         f"{classes.tolist()!r}.")
+    proba = np.column_stack([said != classes[1], said == classes[1]]).astype(float)
+    return pd.Series(_classification_scores(true, said, proba, classes))

@@ -18,6 +18,8 @@ that does not clearly beat "always predict the majority class" is not worth depl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -30,11 +32,15 @@ from toolkit._validation import (
     check_labels,
     check_mapping,
     check_names,
+    check_one_of,
     check_same_length,
 )
 from toolkit.plotting import COLORS, new_axes
 
-__all__ = ["DEFAULT_SCORING", "compare_models", "plot_model_comparison"]
+__all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DECISION", "CASE_STUDY_DROP",
+           "CASE_STUDY_GRID", "DEFAULT_SCORING",
+           "MonthSplit", "SelectedModel", "case_study_model", "compare_models",
+           "out_of_fold_proba", "plot_model_comparison", "value_by_threshold"]
 
 #: Metrics reported by default: accuracy misleads on skewed data, so precision, recall and F1 too.
 DEFAULT_SCORING = ("accuracy", "precision", "recall", "f1")
@@ -219,3 +225,263 @@ def plot_model_comparison(table: pd.DataFrame, metric: str | None = None, *, ax=
            title=f"Candidates against the baselines: {metric}")
     ax.set_xlim(0, max(1.0, float(ordered[f"{metric}_mean"].max()) + 0.1))
     return ax
+
+
+# --- time-ordered validation, value-based thresholds and notebook 05's decision -------------
+
+
+class MonthSplit:
+    """Month-ordered validation: train on the months before, validate on the next ones.
+
+    A scikit-learn splitter (use it as ``cv=`` in ``cross_validate``, ``GridSearchCV``,
+    :func:`compare_models`...). The last ``n_splits * months_per_split`` months are cut into
+    ``n_splits`` consecutive blocks; each block is validated by a model trained on every
+    earlier month (an expanding window), so no fold ever learns from the future.
+
+    Parameters
+    ----------
+    n_splits : int, default=3
+        Number of validation blocks.
+    months_per_split : int, default=1
+        Months in each validation block.
+    column : str, default="month"
+        The column of ``X`` holding each row's date.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01",
+    ...                                             "2024-03-01"])})
+    >>> [(train.tolist(), valid.tolist()) for train, valid in MonthSplit(2).split(X)]
+    [([0], [1]), ([0, 1], [2, 3])]
+    """
+
+    def __init__(self, n_splits: int = 3, months_per_split: int = 1, column: str = "month"):
+        from toolkit._validation import check_positive_int
+
+        self.n_splits = check_positive_int(n_splits, "n_splits")
+        self.months_per_split = check_positive_int(months_per_split, "months_per_split")
+        if not isinstance(column, str):
+            raise TypeError(f"column must be a column name (str); got {column!r}.")
+        self.column = column
+
+    def __repr__(self) -> str:
+        return (f"MonthSplit(n_splits={self.n_splits}, months_per_split={self.months_per_split}, "
+                f"column={self.column!r})")
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        """Number of validation blocks."""
+        return self.n_splits
+
+    def split(self, X: pd.DataFrame, y: Any = None, groups: Any = None):
+        """Yield ``(train_rows, validation_rows)`` position arrays, oldest block first."""
+        check_dataframe(X, "X")
+        check_columns(X, self.column, "column")
+        months = pd.to_datetime(X[self.column]).dt.to_period("M").to_numpy()
+        unique = np.sort(pd.unique(months))
+        needed = self.n_splits * self.months_per_split + 1
+        if len(unique) < needed:
+            raise ValueError(f"n_splits={self.n_splits} blocks of months_per_split="
+                             f"{self.months_per_split} need at least {needed} months in "
+                             f"X[{self.column!r}]; got {len(unique)}.")
+        for k in range(self.n_splits, 0, -1):
+            start = len(unique) - k * self.months_per_split
+            block = unique[start:start + self.months_per_split]
+            yield (np.flatnonzero(months < block[0]),
+                   np.flatnonzero(np.isin(months, block)))
+
+
+def out_of_fold_proba(model: Any, X: pd.DataFrame, y: Any, cv: Any) -> pd.Series:
+    """Probability of class 1 for every validated row, each from a model that never saw it.
+
+    Unlike ``cross_val_predict``, the folds need not cover every row: with :class:`MonthSplit`
+    the first months only ever train, so only the validation months get a prediction.
+
+    Parameters
+    ----------
+    model : estimator
+        An unfitted classifier with ``predict_proba`` (cloned for each fold).
+    X : DataFrame
+        Features.
+    y : array-like
+        Labels, same length as ``X``.
+    cv : splitter
+        Anything with ``split(X, y)``, e.g. ``MonthSplit(3)``.
+
+    Returns
+    -------
+    Series
+        Indexed like the validated rows of ``X``, in the order of the folds.
+
+    Examples
+    --------
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> X = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 4 + ["2024-02-01"] * 2),
+    ...                   "x": [0, 1, 0, 1, 0, 1]})
+    >>> model = make_pipeline(make_column_transformer(("passthrough", ["x"])),
+    ...                       LogisticRegression())
+    >>> out_of_fold_proba(model, X, [0, 1, 0, 1, 0, 1], MonthSplit(1)).index.tolist()
+    [4, 5]
+    """
+    from sklearn.base import clone
+
+    X = check_dataframe(X, "X")
+    labels = check_labels(y, "y", min_classes=2)
+    check_same_length(X=X, y=labels)
+    if not hasattr(cv, "split"):
+        raise TypeError(f"cv must be a splitter with a split(X, y) method; got {cv!r}.")
+    parts = []
+    for train_rows, valid_rows in cv.split(X, labels):
+        fitted = clone(model).fit(X.iloc[train_rows], labels.iloc[train_rows])
+        parts.append(pd.Series(fitted.predict_proba(X.iloc[valid_rows])[:, 1],
+                               index=X.index[valid_rows]))
+    return pd.concat(parts)
+
+
+def value_by_threshold(y_true: Any, proba: Any, values: Any,
+                       thresholds: Any = None) -> pd.DataFrame:
+    """:func:`toolkit.error_analysis.threshold_curve` plus the euros each threshold is worth.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        True labels.
+    proba : array-like of float
+        Predicted probability of class 1.
+    values : mapping or CampaignEconomics
+        Euros per outcome ``{"tp", "fp", "fn", "tn"}`` (see :func:`toolkit.scoping.business_value`).
+    thresholds : array-like of float, optional
+        Default: 0.01, 0.02, ..., 0.99.
+
+    Returns
+    -------
+    DataFrame
+        The threshold curve with a last column ``value`` (euros, sum of count x value).
+
+    Examples
+    --------
+    >>> table = value_by_threshold([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9],
+    ...                            {"tp": 60, "fp": -30, "fn": 0, "tn": 0}, thresholds=[0.3, 0.5])
+    >>> table[["threshold", "tp", "fp", "value"]]
+       threshold  tp  fp  value
+    0        0.3   2   1   90.0
+    1        0.5   1   1   30.0
+    """
+    from toolkit.error_analysis import threshold_curve
+    from toolkit.scoping import OUTCOMES, _check_outcome_values
+
+    money = _check_outcome_values(values)
+    curve = threshold_curve(y_true, proba, thresholds)
+    curve["value"] = sum(curve[k].astype(float) * money[k] for k in OUTCOMES)
+    return curve
+
+
+@dataclass(frozen=True)
+class SelectedModel:
+    """Notebook 05's decision: the pipeline, its threshold and the evidence behind them."""
+
+    name: str
+    pipeline: Any
+    C: float
+    threshold: float
+    cv_average_precision: float
+    oof_value: float
+    trained_until: str
+
+    def decide(self, X: pd.DataFrame) -> np.ndarray:
+        """1 = make an offer: the churn probability is at least the chosen threshold."""
+        return (self.pipeline.predict_proba(X)[:, 1] >= self.threshold).astype(int)
+
+
+#: What notebook 05 tries: the regularisation grid of the logistic regression (its best value
+#: must lie inside, not at an edge), the leaky column it leaves out, and the date from which
+#: the other dates' ages are counted (each row's own snapshot month, so ages do not freeze).
+CASE_STUDY_GRID = (0.01, 0.1, 1.0, 10.0, 100.0)
+CASE_STUDY_DROP = ("exit_survey_score",)
+CASE_STUDY_AGE_REFERENCE = "month"
+_CASE_STUDY_SPLIT = "2024-10-01"
+
+
+def _case_study_pipeline(X: pd.DataFrame, C: float = 1.0):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from toolkit.features import make_preprocessor
+
+    return make_pipeline(make_preprocessor(X, drop=list(CASE_STUDY_DROP),
+                                           age_reference=CASE_STUDY_AGE_REFERENCE),
+                         LogisticRegression(C=C, max_iter=1000))
+
+
+@lru_cache(maxsize=1)
+def _case_study_decision() -> tuple[float, float, float, float]:
+    from sklearn.model_selection import GridSearchCV
+
+    from toolkit.datasets import load
+    from toolkit.scoping import case_study_scope
+
+    history = load("history")
+    train = history[history["month"] < _CASE_STUDY_SPLIT]
+    X, y = train.drop(columns="churned"), train["churned"]
+    search = GridSearchCV(_case_study_pipeline(X), {"logisticregression__C": list(CASE_STUDY_GRID)},
+                          cv=MonthSplit(3), scoring="average_precision").fit(X, y)
+    C = float(search.best_params_["logisticregression__C"])
+    oof = out_of_fold_proba(_case_study_pipeline(X, C), X, y, MonthSplit(3))
+    curve = value_by_threshold(y.loc[oof.index], oof, case_study_scope().economics)
+    best = curve.loc[curve["value"].idxmax()]
+    return C, float(best["threshold"]), float(search.best_score_), float(best["value"])
+
+
+#: Notebook 05's decision as it stands, so that notebooks 06-09 get the model with one fit.
+#: ``case_study_model(recompute=True)`` derives it again, and a test checks they agree.
+CASE_STUDY_DECISION = {"C": 10.0, "threshold": 0.30, "average_precision": 0.6619,
+                       "oof_value": 7020.0}
+
+
+def case_study_model(trained_on: str = "train", *, recompute: bool = False) -> SelectedModel:
+    """The model notebook 05 selects, trained as 05 trains it, with its threshold.
+
+    Recomputes 05's decision: logistic regression (the family 05's comparison selects on
+    average precision), ``C`` tuned on month-ordered folds of January-September 2024, and the
+    threshold that maximises the scope's business value on out-of-fold predictions of the
+    validation months. A test ties it to the numbers notebook 05 shows.
+
+    Parameters
+    ----------
+    trained_on : {"train", "history"}, default="train"
+        - ``"train"``: fitted on January-September 2024, as in notebook 05;
+        - ``"history"``: refitted on all of 2024 (same ``C`` and threshold), for deployment.
+    recompute : bool, default=False
+        Re-run 05's search and threshold choice (about 20 fits) instead of using
+        :data:`CASE_STUDY_DECISION`, which a test keeps equal to the recomputed decision.
+
+    Returns
+    -------
+    SelectedModel
+        ``.pipeline`` (fitted), ``.threshold``, ``.C``, ``.decide(X)`` and the evidence.
+
+    Examples
+    --------
+    >>> selected = case_study_model()
+    >>> selected.name, selected.threshold == CASE_STUDY_DECISION["threshold"]
+    ('logistic regression', True)
+    """
+    from toolkit.datasets import load
+
+    check_one_of(trained_on, "trained_on", ("train", "history"))
+    if not isinstance(recompute, bool):
+        raise TypeError(f"recompute must be True or False; got {recompute!r}.")
+    if recompute:
+        C, threshold, average_precision, value = _case_study_decision()
+    else:
+        C, threshold, average_precision, value = (CASE_STUDY_DECISION[k] for k in
+                                                  ("C", "threshold", "average_precision",
+                                                   "oof_value"))
+    history = load("history")
+    rows = history if trained_on == "history" else history[history["month"] < _CASE_STUDY_SPLIT]
+    X, y = rows.drop(columns="churned"), rows["churned"]
+    pipeline = _case_study_pipeline(X, C).fit(X, y)
+    until = "2024-12" if trained_on == "history" else "2024-09"
+    return SelectedModel("logistic regression", pipeline, C, threshold, average_precision,
+                         value, until)

@@ -14,18 +14,89 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from toolkit._validation import check_one_of
+from toolkit._validation import (
+    check_dataframe,
+    check_labels,
+    check_one_of,
+    check_probability,
+    check_same_length,
+)
 
-__all__ = ["CHECKLIST", "ProjectScope", "ml_fit_checklist"]
+__all__ = ["CHECKLIST", "OUTCOMES", "CampaignEconomics", "ProjectScope", "business_value",
+           "case_study_scope", "ml_fit_checklist", "rule_predictions"]
+
+#: The four outcomes of a yes/no decision, in the order of the business-value mapping.
+OUTCOMES = ("tp", "fp", "fn", "tn")
 
 #: Below this share of positives (or above one minus it) accuracy hides a useless model.
 SKEWED_TARGET = 0.3
 _ACCURACY_WORDS = ("accuracy",)
+
+
+@dataclass(frozen=True)
+class CampaignEconomics:
+    """The money behind a yes/no campaign decision: what acting right or wrong is worth.
+
+    Parameters
+    ----------
+    customer_value : float
+        Euros a customer who stays brings in (e.g. 10 more months at 30 EUR a month).
+    offer_cost : float
+        Euros one retention offer costs, whoever receives it.
+    save_rate : float
+        Share of the churners who receive an offer and then stay (between 0 and 1).
+
+    Examples
+    --------
+    >>> money = CampaignEconomics(customer_value=300, offer_cost=30, save_rate=0.3)
+    >>> money.outcome_values()
+    {'tp': 60.0, 'fp': -30.0, 'fn': 0.0, 'tn': 0.0}
+    >>> round(money.break_even_precision, 3)
+    0.333
+    """
+
+    customer_value: float
+    offer_cost: float
+    save_rate: float
+
+    def __post_init__(self) -> None:
+        for name in ("customer_value", "offer_cost"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise TypeError(f"{name} must be a number of euros; got {value!r}.")
+            if value < 0:
+                raise ValueError(f"{name} must be zero or more euros; got {value!r}.")
+        check_probability(self.save_rate, "save_rate")
+
+    def outcome_values(self) -> dict[str, float]:
+        """Euros each outcome is worth compared with doing nothing.
+
+        A true positive (churner offered) gains ``save_rate * customer_value - offer_cost``;
+        a false positive (a stayer offered) loses the offer; a missed churner and a stayer left
+        alone change nothing compared with having no campaign.
+        """
+        return {"tp": float(self.save_rate * self.customer_value - self.offer_cost),
+                "fp": float(-self.offer_cost), "fn": 0.0, "tn": 0.0}
+
+    @property
+    def break_even_precision(self) -> float:
+        """Precision above which flagging a customer pays: ``offer_cost / (save_rate * value)``."""
+        return float(self.offer_cost / (self.save_rate * self.customer_value))
+
+    def describe(self) -> str:
+        """One line in words, for the scope's canvas."""
+        values = self.outcome_values()
+        return (f"a customer kept is worth {self.customer_value:g} EUR, an offer costs "
+                f"{self.offer_cost:g} EUR, {self.save_rate:.0%} of the churners offered stay: "
+                f"a flagged churner is worth {values['tp']:+g} EUR, a flagged stayer "
+                f"{values['fp']:+g} EUR")
 
 
 @dataclass(frozen=True)
@@ -67,6 +138,13 @@ class ProjectScope:
         The steps, from a baseline to a deployed model.
     risks : list of str
         Risks and ethics: who is harmed by a wrong prediction, privacy, fairness.
+    rule : str
+        Today's rule of thumb as a pandas expression over the input columns (e.g.
+        ``"support_calls_90d >= 3"``), so it can be scored like a model: the "older system"
+        baseline. See :func:`rule_predictions`.
+    economics : CampaignEconomics, optional
+        What acting on a prediction is worth, in euros; ``.outcome_values()`` turns it into the
+        value of each outcome (true positive, false positive, ...).
     """
 
     title: str = ""
@@ -84,8 +162,16 @@ class ProjectScope:
     value: str = ""
     milestones: list[str] = field(default_factory=list)
     risks: list[str] = field(default_factory=list)
+    rule: str = ""
+    economics: CampaignEconomics | None = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.rule, str):
+            raise TypeError(f"rule must be a pandas expression string such as "
+                            f"'support_calls_90d >= 3'; got {self.rule!r}.")
+        if self.economics is not None and not isinstance(self.economics, CampaignEconomics):
+            raise TypeError(f"economics must be a CampaignEconomics or None; "
+                            f"got {type(self.economics).__name__}.")
         rate = self.positive_rate
         if rate is not None:
             if isinstance(rate, bool) or not isinstance(rate, (int, float)):
@@ -145,6 +231,8 @@ class ProjectScope:
                 return "<br>".join(f"{i}. {v}" for i, v in enumerate(value, 1))
             if isinstance(value, float):
                 return f"{value:.0%}"
+            if isinstance(value, CampaignEconomics):
+                return value.describe()
             return str(value)
 
         lines = [f"## Project scope: {self.title or 'untitled'}", "",
@@ -165,8 +253,8 @@ _CANVAS = [
     ("positive_rate", "Share of positives"), ("baseline", "Baseline to beat"),
     ("data_sources", "Data sources"), ("labels", "Labels (who, how)"),
     ("predictive_signal", "Predictive signal?"), ("human_can_do", "Can a human do it?"),
-    ("prior_work", "Prior work"), ("value", "Value"), ("milestones", "Milestones"),
-    ("risks", "Risks & ethics"),
+    ("prior_work", "Prior work"), ("rule", "Rule of thumb (scoreable)"), ("value", "Value"),
+    ("economics", "Economics (EUR)"), ("milestones", "Milestones"), ("risks", "Risks & ethics"),
 ]
 
 
@@ -219,8 +307,8 @@ _GAP_RULES: list[tuple[str, str, Callable[[ProjectScope], bool], Callable[[Proje
     ("predictive_signal", "no predictive signal", lambda s: s.predictive_signal is False,
      _const("if the inputs carry no signal about the outcome, no model can learn it")),
     ("human_can_do", "human-level performance unknown", lambda s: s.human_can_do is None,
-     _const("whether a person can do the task tells you how good a model can realistically "
-            "get (HLP)")),
+     _const("whether a person (or today's rule) can do the task gives a level a model must "
+            "reach to be worth its cost")),
     ("value", "no value stated", _missing("value"),
      _const("say what changes if the prediction is right, to weigh the project's cost")),
     ("milestones", "no milestones", _missing("milestones"),
@@ -247,7 +335,8 @@ CHECKLIST: dict[str, tuple[str, str, str, bool]] = {
         "write the rules instead: simpler, cheaper, explainable", False),
     "human_can_do": (
         "Can a person do it from the same information?",
-        "human-level performance gives a realistic target, and people can label examples",
+        "people's performance at the same task is a level to beat, and people can label "
+        "examples",
         "expect a hard problem, with no clear ceiling and costly labels", False),
     "errors_ok": (
         "Can the business live with some wrong predictions?",
@@ -336,3 +425,125 @@ def _verdict(answers: dict[str, bool | None]) -> dict[str, str]:
         kind, why = "good", "every question answered yes: scope it, then beat a baseline"
     check_one_of(kind, "verdict", _VERDICTS)
     return {"answer": _VERDICTS[kind], "consequence": why}
+
+
+def _check_outcome_values(values: Any) -> dict[str, float]:
+    if isinstance(values, CampaignEconomics):
+        return values.outcome_values()
+    if not isinstance(values, Mapping):
+        raise TypeError(f"values must be a mapping {{'tp', 'fp', 'fn', 'tn'}} -> euros or a "
+                        f"CampaignEconomics; got {type(values).__name__}.")
+    if set(values) != set(OUTCOMES):
+        raise ValueError(f"values must have exactly the keys {list(OUTCOMES)!r}; "
+                         f"got {sorted(values)!r}.")
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"values[{key!r}] must be a number of euros; got {value!r}.")
+    return {key: float(values[key]) for key in OUTCOMES}
+
+
+def business_value(y_true: Any, y_pred: Any, values: Any) -> float:
+    """Euros a set of yes/no decisions is worth: the sum of count x value over the outcomes.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of 0/1, same length
+        What happened (1 = churned) and what was decided (1 = flagged for an offer).
+    values : mapping or CampaignEconomics
+        Euros per outcome, ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}``, relative to doing
+        nothing (e.g. ``scope.economics.outcome_values()``).
+
+    Returns
+    -------
+    float
+        The total value in euros (negative when the campaign loses money).
+
+    Examples
+    --------
+    >>> business_value([1, 1, 0, 0], [1, 0, 1, 0], {"tp": 60, "fp": -30, "fn": 0, "tn": 0})
+    30.0
+    """
+    values = _check_outcome_values(values)
+    true = check_labels(y_true, "y_true").to_numpy()
+    said = check_labels(y_pred, "y_pred").to_numpy()
+    check_same_length(y_true=true, y_pred=said)
+    for name, arr in (("y_true", true), ("y_pred", said)):
+        extra = sorted(set(pd.unique(arr).tolist()) - {0, 1})
+        if extra:
+            raise ValueError(f"{name} must hold only 0 and 1; got also {extra!r}.")
+    true, said = true == 1, said == 1
+    counts = {"tp": np.sum(true & said), "fp": np.sum(~true & said),
+              "fn": np.sum(true & ~said), "tn": np.sum(~true & ~said)}
+    return float(sum(int(counts[k]) * values[k] for k in OUTCOMES))
+
+
+def rule_predictions(X: pd.DataFrame, rule: str) -> np.ndarray:
+    """Score a rule of thumb like a model: 1 where the pandas expression holds, else 0.
+
+    Parameters
+    ----------
+    X : DataFrame
+        The input columns the rule reads.
+    rule : str
+        A pandas expression over ``X``'s columns, e.g. ``"support_calls_90d >= 3"``.
+
+    Returns
+    -------
+    ndarray of int
+        One 0/1 decision per row.
+
+    Examples
+    --------
+    >>> rule_predictions(pd.DataFrame({"calls": [0, 3, 5]}), "calls >= 3")
+    array([0, 1, 1])
+    """
+    X = check_dataframe(X, "X")
+    if not isinstance(rule, str) or not rule.strip():
+        raise TypeError(f"rule must be a non-empty pandas expression string such as "
+                        f"'support_calls_90d >= 3'; got {rule!r}.")
+    try:
+        result = X.eval(rule)
+    except Exception as error:  # pandas raises many kinds; name the argument instead
+        raise ValueError(f"rule {rule!r} cannot be evaluated on X: {error}. Use column names "
+                         f"from {list(X.columns)!r}.") from error
+    if not isinstance(result, pd.Series) or not pd.api.types.is_bool_dtype(result):
+        raise ValueError(f"rule must be a True/False condition per row, such as "
+                         f"'support_calls_90d >= 3'; got {rule!r}.")
+    return result.fillna(False).to_numpy(dtype=int)
+
+
+def case_study_scope() -> ProjectScope:
+    """The Nimbus Mobile churn scope as notebook 01 finishes it, for later notebooks.
+
+    It equals the ``scope`` notebook 01 builds (a test checks it), so notebooks 02-09 can use
+    its rule of thumb and its economics without re-running 01.
+
+    Examples
+    --------
+    >>> scope = case_study_scope()
+    >>> scope.rule, scope.economics.outcome_values()["tp"]
+    ('support_calls_90d >= 3', 60.0)
+    >>> scope.gaps().empty
+    True
+    """
+    return ProjectScope(
+        title="Nimbus Mobile churn",
+        problem="Customers leave without warning; we learn it when they cancel.",
+        users=["retention team (calls and offers)", "customers who receive offers"],
+        business_metric="monthly revenue kept by retention offers, net of their cost",
+        ml_metric="recall and precision of churners, at the threshold worth the most in euros",
+        positive_rate=0.196,
+        baseline="always 'stays', a coin flip, and today's rule (3+ support calls)",
+        data_sources=["monthly CRM snapshots (history, 2024)", "support-call log",
+                      "complaint log"],
+        labels="account status one month after the snapshot; guideline: a move to the free "
+               "tier counts as churn",
+        predictive_signal=True, human_can_do=True,
+        prior_work="a rule of thumb: call anyone with 3+ support calls",
+        value="each customer kept is about 30 EUR a month of revenue",
+        milestones=["baselines (notebook 02)", "features and clean labels (03-04)",
+                    "a first model with error analysis (05-06)", "deploy and monitor (07-09)"],
+        risks=["offers only reach some groups of customers", "personal data in the CRM"],
+        rule="support_calls_90d >= 3",
+        economics=CampaignEconomics(customer_value=300, offer_cost=30, save_rate=0.3),
+    )

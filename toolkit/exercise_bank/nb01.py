@@ -1,7 +1,7 @@
 """Exercises of notebook 01 (scoping)."""
 
 from toolkit.exercises import Exercise, register
-from toolkit.scoping import CHECKLIST, ProjectScope
+from toolkit.scoping import CHECKLIST, CampaignEconomics, ProjectScope, case_study_scope
 
 register(Exercise(
     "1.1",
@@ -49,6 +49,7 @@ register(Exercise(
     expected="pattern",
     kind="choice",
     options=tuple(CHECKLIST),
+    activity="decide",
     mistakes={
         "data": "There are decades of past draws: data is plentiful. It just holds nothing "
                 "to learn.",
@@ -85,9 +86,53 @@ register(Exercise(
     "Fix the draft scope so that `.gaps()` is empty.",
     kind="custom",
     validate=_fixed_scope,
+    activity="do",
     hints=("Run `draft.gaps()`: each row names a field and says why it matters.",
            "`draft.with_changes(baseline=..., labels=..., ml_metric=...)` returns a fixed copy.",
            "A baseline can be as simple as \"always predict 'stays' (80 % accuracy)\"."),
     explanation="A scope without gaps names its floor, its labels and a metric that cannot be "
                 "gamed by predicting the majority.",
+))
+
+
+#: The finance team's view in Exercise 1.5: a kept customer stays 5 more months, not 10.
+FINANCE_MONTHS = 5
+MONTHLY_BILL = 30
+
+
+def _finance() -> CampaignEconomics:
+    team = case_study_scope().economics
+    return CampaignEconomics(customer_value=FINANCE_MONTHS * MONTHLY_BILL,
+                             offer_cost=team.offer_cost, save_rate=team.save_rate)
+
+
+def _break_even_mistakes() -> dict[float, str]:
+    team, finance = case_study_scope().economics, _finance()
+    return {
+        team.break_even_precision: "That is the break-even precision of the team's numbers "
+                                   "(10 months). With 5 months a kept customer is worth half "
+                                   "as much, so more of the flagged customers must churn.",
+        finance.offer_cost / finance.customer_value: "That divides the offer by a customer's "
+            "value, as if every churner who gets an offer stayed. Only `save_rate` of them do.",
+        finance.save_rate: "That is the share of churners an offer keeps, not the precision "
+                           "at which offers pay.",
+    }
+
+
+register(Exercise(
+    "1.5",
+    "Break-even precision when a kept customer stays 5 more months (a fraction)?",
+    expected=lambda: _finance().break_even_precision,
+    tolerance=0.005,
+    activity="do",
+    mistakes=_break_even_mistakes,
+    hints=("`scoping.CampaignEconomics(customer_value=..., offer_cost=..., save_rate=...)`: "
+           "only the customer's value changes.",
+           "The object has a `break_even_precision` attribute; or work it out: an offer to a "
+           "churner wins save_rate x value, an offer to anyone costs the offer.",
+           "At what share p of churners among the flagged does p x save_rate x value equal "
+           "the offer's cost?"),
+    explanation=f"{_finance().break_even_precision:.0%} of the flagged customers must churn "
+                "before the offers pay: a rule or a model at 50 % precision would lose money "
+                "under the finance team's numbers.",
 ))

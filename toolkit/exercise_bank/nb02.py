@@ -3,29 +3,27 @@
 from toolkit.exercises import Exercise, register
 
 
-def _hlp() -> float:
-    from toolkit.baselines import human_level_performance
+def _penguin_shares():
     from toolkit.datasets import load
 
-    table = human_level_performance(load("annotations"), load("history_truth"), by="round")
-    pooled = table[table["annotator"] == "all annotators"].set_index("round")["accuracy"]
-    return float(pooled["after_guideline"])
+    return load("penguins")["species"].value_counts(normalize=True)
 
 
-def _hlp_mistakes() -> dict[float, str]:
-    from toolkit.baselines import human_level_performance
-    from toolkit.datasets import load
+def _penguin_majority() -> float:
+    return float(_penguin_shares().max())
 
-    table = human_level_performance(load("annotations"), load("history_truth"), by="round")
-    after = table[table["round"] == "after_guideline"].set_index("annotator")["accuracy"]
-    before = table[table["round"] == "before_guideline"].set_index("annotator")["accuracy"]
+
+def _penguin_mistakes() -> dict[float, str]:
+    shares = _penguin_shares()
     return {
-        float(before["all annotators"]): "That is the round *before* the guideline, when "
-        "annotators disagreed about downgraders. HLP is measured with the guideline in force.",
-        float(after.drop("all annotators").max()): "That is the best single annotator. HLP is "
-        "what a typical trained person reaches: pool every annotator's labels.",
-        float(after.drop("all annotators").min()): "That is the weakest annotator. HLP is "
-        "what a typical trained person reaches: pool every annotator's labels.",
+        1 / 3: "1/3 is a fair three-sided coin: it ignores the penguin. The majority baseline "
+               "always answers the most frequent species, and is right on all of those.",
+        0.5: "0.5 is a two-sided coin's accuracy on a yes/no label. Here there are three "
+             "species, and the baseline is no coin: it always says the most frequent one.",
+        0.8: "0.8 is the churn data's floor (80 % stay). Every dataset has its own floor: "
+             "compute the share of the most frequent species.",
+        float(shares.min()): "That is the share of the *least* frequent species. The majority "
+                             "baseline always answers the most frequent one.",
     }
 
 
@@ -35,6 +33,7 @@ register(Exercise(
     expected="exit_survey_score",
     kind="choice",
     options=("age", "last_complaint", "support_calls_90d", "exit_survey_score"),
+    activity="decide",
     mistakes={
         "age": "`age` is missing for some customers, but it is known before they leave: "
                "missing is not the same as leaky.",
@@ -59,7 +58,8 @@ register(Exercise(
     mistakes={
         "a": "Both splits cost the same: one comparison of dates or one random draw. Speed is "
              "not the reason.",
-        "c": "A random split keeps about the same share of churners too (here 19.5 % vs 20 %). "
+        "c": "A random split keeps about the same share of churners too, as the time split does "
+             "here. "
              "Class balance is not what a time split protects.",
     },
     hints=("Think about the day the model goes live: which customers will it score?",
@@ -70,22 +70,16 @@ register(Exercise(
 
 register(Exercise(
     "2.3",
-    "20 % of test customers churn. What accuracy does a fair coin reach (a fraction)?",
-    expected=0.5,
-    tolerance=0.01,
-    mistakes={
-        0.8: "That is always-stays' accuracy: predicting 'stays' for everyone is right on the "
-             "80 % who stay. A coin ignores the balance: it is right half the time on stayers "
-             "and half the time on churners, 0.5 × 0.8 + 0.5 × 0.2 = 0.5.",
-        0.2: "0.2 is the share of churners (and the accuracy of always-'churns'). The coin "
-             "does not know the balance: it is right on half the stayers and half the churners.",
-        0.68: "0.68 is a coin weighted to say 'churn' 20 % of the time (the stratified "
-              "strategy): 0.8 × 0.8 + 0.2 × 0.2. A fair coin says 'churn' half the time.",
-    },
-    hints=("The coin is right on a customer with probability 0.5, whatever that customer did.",
-           "Check with `simulate_coin_flips(test['churned']).mean`."),
-    explanation="Skewed labels do not help a fair coin: it stays at 50 %. The majority class, "
-                "at 80 %, is the floor that matters here.",
+    "Penguins: what accuracy does always predicting the most frequent species reach?",
+    expected=_penguin_majority,
+    tolerance=0.005,
+    activity="do",
+    mistakes=_penguin_mistakes,
+    hints=("Load the data with `datasets.load('penguins')`; the label is `species`.",
+           "`value_counts(normalize=True)` gives the share of each species.",
+           "The majority baseline is right exactly on the penguins of one species: which one?"),
+    explanation="The majority floor is the share of the most frequent class, whatever the data: "
+                "on penguins it is far below churn's 80 %, because no species dominates.",
 ))
 
 register(Exercise(
@@ -94,6 +88,7 @@ register(Exercise(
     expected="no",
     kind="choice",
     options=("yes", "no"),
+    activity="do",
     mistakes={
         "yes": "Its accuracy is a little higher, but the 95 % interval of the difference "
                "includes 0 (and McNemar's p-value is far above 0.05): on 100 customers a gain "
@@ -101,18 +96,26 @@ register(Exercise(
     },
     hints=("Look at `ci95_low` and `ci95_high`: is 0 inside the interval?",
            "`model_really_better` in the summary answers the question directly."),
-    explanation="Same model, same kind of data: on 1,235 rows the gain is real, on 100 it "
-                "cannot be told from noise. Small test sets need intervals.",
+    explanation="Same model, same kind of data: on the full test months the gain is real, on "
+                "100 customers it cannot be told from noise. Small test sets need intervals.",
 ))
 
 register(Exercise(
     "2.5",
-    "What is human-level performance (pooled accuracy of the annotators) after the guideline?",
-    expected=_hlp,
-    tolerance=0.005,
-    mistakes=_hlp_mistakes,
-    hints=("Call `human_level_performance(annotations, truth, by='round')`.",
-           "Read the 'all annotators' row of the after_guideline round."),
-    explanation="About 98 %: the ceiling our models should be compared with, far above the "
-                "80 % floor.",
+    "What does the annotators' agreement with the answer key tell us?",
+    expected="b",
+    kind="choice",
+    options=("a", "b", "c"),
+    activity="decide",
+    mistakes={
+        "a": "The annotators saw each account's outcome; the model must predict it a month "
+             "ahead from a snapshot. Their score is for another, easier task, so it is no "
+             "ceiling for the model.",
+        "c": "Nobody asked the annotators to predict: they labelled what had already happened. "
+             "How well people predict next month's churn was never measured.",
+    },
+    hints=("What did the annotators look at: the snapshot before, or the account after?",
+           "Which part of a project does their work produce: the model's inputs, or its labels?"),
+    explanation="The annotators label an outcome they can see, so their accuracy measures how "
+                "good our labels can be. A model trained on noisier labels learns their noise.",
 ))

@@ -1,89 +1,150 @@
-"""Exercises of notebook 05 (modeling)."""
+"""Exercises of notebook 05 (modeling).
+
+The answers of 5.2 and 5.3 need several model fits on month-ordered folds. They are stored
+below so that checking is instant, and ``tests/test_bank_nb05.py`` recomputes every one of them
+from the data with :func:`value_curve`, so they cannot drift.
+"""
 
 from functools import lru_cache
 
 from toolkit.exercises import Exercise, register
 
+CANDIDATES = ("logistic regression", "decision tree", "random forest", "gradient boosting")
 
+
+@lru_cache(maxsize=1)
 def _train():
     from toolkit.datasets import load
 
     history = load("history")
-    return history[history["month"] < "2024-10-01"]
+    train = history[history["month"] < "2024-10-01"]
+    return train.drop(columns="churned"), train["churned"]
 
 
-def _majority_accuracy() -> float:
-    return float(1 - _train()["churned"].mean())
-
-
-@lru_cache(maxsize=1)
-def _threshold_curve():
+def _pipeline(name: str):
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
     from sklearn.pipeline import make_pipeline
 
-    from toolkit.error_analysis import threshold_curve
     from toolkit.features import make_preprocessor
+    from toolkit.modeling import CASE_STUDY_AGE_REFERENCE, CASE_STUDY_DROP
 
-    train = _train()
-    X, y = train.drop(columns="churned"), train["churned"]
-    model = make_pipeline(make_preprocessor(X, drop=["exit_survey_score", "month"]),
-                          LogisticRegression(max_iter=1000))
-    proba = cross_val_predict(model, X, y, cv=5, method="predict_proba")[:, 1]
-    return threshold_curve(y, proba)
-
-
-def _cautious_threshold() -> float:
-    curve = _threshold_curve()
-    return float(curve.loc[curve["recall"] >= 0.8, "threshold"].max())
+    X, _ = _train()
+    model = {"logistic regression": LogisticRegression(max_iter=1000),
+             "random forest": RandomForestClassifier(n_estimators=50, min_samples_leaf=5,
+                                                     random_state=0)}[name]
+    return make_pipeline(make_preprocessor(X, drop=list(CASE_STUDY_DROP),
+                                           age_reference=CASE_STUDY_AGE_REFERENCE), model)
 
 
-# The answer of 5.4 needs five model fits; it is stored here so that checking it is instant,
-# and tests/test_modeling.py recomputes it, so it cannot drift from the data.
-CAUTIOUS_THRESHOLD = 0.20
+#: Stored results of :func:`value_curve` (EUR and thresholds), recomputed by the tests.
+FOREST_BEST_VALUE = 6360.0
+FOREST_VALUE_AT_HALF = 3780.0
+LOGISTIC_BEST_VALUE = 7020.0
+LOGISTIC_BEST_THRESHOLD = 0.30
+DEARER_BEST_THRESHOLD = 0.67
+
+
+@lru_cache(maxsize=3)
+def value_curve(name: str, offer_cost: float = 30.0):
+    from toolkit.modeling import MonthSplit, out_of_fold_proba, value_by_threshold
+    from toolkit.scoping import CampaignEconomics, case_study_scope
+
+    X, y = _train()
+    pipeline = _pipeline(name)
+    if name == "logistic regression":
+        pipeline.set_params(logisticregression__C=_tuned_C())
+    oof = out_of_fold_proba(pipeline, X, y, MonthSplit(3))
+    money = case_study_scope().economics
+    economics = CampaignEconomics(money.customer_value, offer_cost, money.save_rate)
+    return value_by_threshold(y.loc[oof.index], oof, economics)
+
+
+def _tuned_C() -> float:
+    from toolkit.modeling import _case_study_decision
+
+    return _case_study_decision()[0]
 
 
 register(Exercise(
     "5.1",
-    "Mean cross-validated accuracy of the 'most frequent' baseline (a fraction between 0 and 1)?",
-    expected=_majority_accuracy,
-    tolerance=0.005,
-    mistakes=lambda: {
-        1 - _majority_accuracy(): "That is the share of churners: the accuracy of always "
-                                  "predicting 'churns'. The baseline always predicts 'stays'.",
-        0.5: "0.5 is about the coin flip's accuracy; look at the row 'most frequent'.",
-        0.0: "0 is its precision, recall and F1: it never flags anyone. Read `accuracy_mean`.",
+    "Which candidate do you select, judging by average precision?",
+    expected="logistic regression",
+    kind="choice",
+    options=CANDIDATES,
+    activity="decide",
+    mistakes={
+        "gradient boosting": "Gradient boosting comes close, but its average precision is lower "
+                             "and its spread across the months is wider: nothing in the table "
+                             "says it ranks churners better, and it is slower and harder to "
+                             "explain.",
+        "random forest": "The forest ranks churners less well than the best candidate (lower "
+                         "average precision). Its precision at 0.5 looks fine only because it "
+                         "flags few customers at that threshold.",
+        "decision tree": "A single tree of depth 5 has the lowest average precision of the four "
+                         "candidates: its few leaves give coarse probabilities.",
     },
-    hints=("Find the row whose `model` is 'most frequent' in `comparison`.",
-           "`comparison.set_index('model').loc['most frequent', 'accuracy_mean']`"),
-    explanation="About 80 %: always answering 'stays' is right for four customers in five, "
-                "which is why accuracy alone cannot tell a useful churn model from no model.",
+    hints=("Compare the candidates' `average_precision_mean`, with their `_std`.",
+           "The baselines' average precision is the share of churners; which candidate is "
+           "furthest above it, by more than the spread?"),
+    explanation="Logistic regression has the highest mean average precision. Gradient boosting "
+                "is within the spread across months, so the tie goes to the simpler, faster "
+                "model, which is also the right shape for a world that is logistic by "
+                "construction.",
 ))
+
 
 register(Exercise(
     "5.2",
-    "Why is the random forest, despite its higher precision, not the pick?",
-    expected="a",
-    kind="choice",
-    options=("a", "b", "c"),
+    "Largest out-of-fold business value (EUR) the random forest reaches at any threshold?",
+    expected=FOREST_BEST_VALUE,
+    tolerance=0.5,
+    activity="do",
     mistakes={
-        "b": "Its training time is well under a second per fold here: not a reason to drop it. "
-             "Compare the recall columns instead.",
-        "c": "Precision does matter: each flag costs a retention call. But look at its recall: "
-             "a model that flags few customers is precise and still misses most churners.",
+        LOGISTIC_BEST_VALUE: "That is the logistic regression's best value. Compute the "
+                             "forest's own out-of-fold probabilities first.",
+        FOREST_VALUE_AT_HALF: "That is the forest's value at 0.5, the threshold we wanted to "
+                              "avoid. Take the largest value over all thresholds.",
     },
-    hints=("Compare `recall_mean` of the random forest with logistic regression's.",
-           "F1 combines precision and recall; which model has the higher F1?"),
-    explanation="Its recall is low: it flags few customers, so most are right, but most churners "
-                "go unnoticed. F1 punishes that, and logistic regression wins on F1.",
+    hints=("`modeling.out_of_fold_proba(pipelines['random forest'], X_train, y_train, folds)` "
+           "gives the forest's probabilities for July–September.",
+           "Pass them to `modeling.value_by_threshold` with the labels of the same rows "
+           "(`y_train.loc[...index]`) and `money`.",
+           "Which column of that table holds the euros, and which of its values do you want?"),
+    explanation="Even at its own best threshold the forest is worth less than the logistic "
+                "regression: the comparison no longer rests on 0.5, and the choice stands.",
 ))
+
 
 register(Exercise(
     "5.3",
+    "With a 60 EUR offer, which threshold is worth the most on the out-of-fold predictions?",
+    expected=DEARER_BEST_THRESHOLD,
+    tolerance=0.005,
+    activity="do",
+    mistakes={
+        LOGISTIC_BEST_THRESHOLD: "That is the best threshold for the 30 EUR offer. A dearer "
+                                 "offer needs more certainty before it pays: rebuild the "
+                                 "economics with `offer_cost=60`.",
+        0.5: "0.5 is the default threshold, not the one the money chooses. Compute the value "
+             "at every threshold with the new economics.",
+    },
+    hints=("`scoping.CampaignEconomics(customer_value=..., offer_cost=60, save_rate=...)`: copy "
+           "the other two numbers from `scope.economics`.",
+           "`modeling.value_by_threshold(y_valid, oof, dearer)` gives the value per threshold.",
+           "Keep the threshold of the row with the largest value."),
+    explanation="A dearer offer pays only for customers more likely to churn, so the best "
+                "threshold rises, close to the new break-even precision.",
+))
+
+
+register(Exercise(
+    "5.4",
     "From the learning curve: 'more data' or 'better features'?",
     expected="better features",
     kind="choice",
     options=("more data", "better features"),
+    activity="decide",
     mistakes={
         "more data": "More rows help while the training and validation curves are far apart. "
                      "Here they have nearly met: the model already learns what these features can "
@@ -92,25 +153,7 @@ register(Exercise(
     hints=("Look at the gap between the two curves at the largest training size.",
            "A small gap and a flat validation curve mean the model is limited by what it is "
            "given, not by how many examples it has."),
-    explanation="The curves have met, so more of the same rows will not help much; a more "
-                "informative feature will. Notebook 06 finds one.",
-))
-
-register(Exercise(
-    "5.4",
-    "Highest threshold whose out-of-fold recall is at least 0.8 (a number between 0 and 1)?",
-    expected=CAUTIOUS_THRESHOLD,
-    tolerance=0.005,
-    mistakes={
-        0.31: "That is the threshold with the best F1; its recall is below 0.8. Keep only the "
-              "rows with recall >= 0.8 first.",
-        0.01: "Every low threshold reaches 80 % recall; the team wants the *highest* one, so "
-              "that as few stayers as possible are called.",
-        0.5: "0.5 is the default threshold; at 0.5 the model reaches far less than 80 % recall.",
-    },
-    hints=("Keep the rows of `curve` with `recall >= 0.8`.",
-           "Among them, take the largest `threshold`: "
-           "`curve.loc[curve['recall'] >= 0.8, 'threshold'].max()`."),
-    explanation="Lower thresholds flag more customers: recall rises and precision falls. The "
-                "highest threshold that still reaches the recall target calls the fewest stayers.",
+    explanation="The curves have nearly met and the validation curve gains little from more "
+                "rows, so more of the same will not help much; a more informative feature will. "
+                "Notebook 06 finds one.",
 ))
