@@ -587,27 +587,3 @@ def test_infer_with_target_nan():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 1, np.nan, 1]})
     with pytest.raises(ValueError, match="target column 'y' contains 1 missing value"):
         infer_feature_types(df, target="y")
-
-
-# --- the exercises of notebook 03 --------------------------------------------------------------
-@pytest.mark.parametrize(("exercise", "answer", "status", "words"), [
-    ("3.1", "high_cardinality", "correct", "MAX_CATEGORIES"),
-    ("3.1", "categorical", "incorrect", "120 columns"),
-    ("3.2", 0.9945, "correct", "because"),
-    ("3.2", 0.196, "incorrect", "all customers"),
-    ("3.2", 0.1082, "incorrect", "share of rows that have a score"),
-    ("3.3", 0.5138, "correct", "half"),
-    ("3.3", 0.368, "incorrect", "complained about anything"),
-    ("3.3", 0.0218, "incorrect", "share of customers who complained about the price"),
-    ("3.4", "all zeros", "correct", "none of the plans"),
-    ("3.4", "plan_infrequent_sklearn", "incorrect", "no infrequent column"),
-    ("3.4", "an error", "incorrect", "handle_unknown"),
-], ids=["3.1-right", "3.1-categorical", "3.2-right", "3.2-base-rate", "3.2-filled-share",
-        "3.3-right", "3.3-any-complaint", "3.3-share", "3.4-right", "3.4-infrequent",
-        "3.4-error"])
-def test_notebook_03_exercises(exercise, answer, status, words):
-    from toolkit import exercises
-
-    feedback = exercises.check(exercise, answer)
-    assert feedback.status == status
-    assert words in feedback.message
