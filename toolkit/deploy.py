@@ -208,21 +208,22 @@ def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndar
     missing = pd.isna(values)
     text = values.astype(object)
     if not all(isinstance(v, str) for v in text[~missing]):
-        text = np.array([np.nan if m else str(v) for v, m in zip(text, missing)], dtype=object)
+        text = np.array([np.nan if m else str(v) for v, m in zip(text, missing, strict=True)], dtype=object)
     elif missing.any():
         text = np.where(missing, np.nan, text)
     if kind == "category":
         known = {c: i for i, c in enumerate(spec.categories)}
         extra = sorted({v for v in text[~missing] if v not in known})
         known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
-        codes = np.array([-1 if m else known[v] for v, m in zip(text, missing)], dtype="int32")
+        codes = np.array([-1 if m else known[v] for v, m in zip(text, missing, strict=True)], dtype="int32")
         out = pd.Categorical.from_codes(codes, categories=list(spec.categories) + extra)
         return out, np.zeros(n, dtype=bool), missing
     return pd.array(text, dtype=_TEXT_DTYPE), np.zeros(n, dtype=bool), missing
 
 
-_BOOLEANS = {True: True, False: False, 1: True, 0: False, "True": True, "False": False,
-             "true": True, "false": False, "1": True, "0": False}
+# True == 1 and False == 0 as dict keys, so 1/0 map too
+_BOOLEANS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False,
+             "1": True, "0": False}
 
 
 @dataclass
@@ -325,8 +326,9 @@ class InputSchema:
                          f"training range {spec.minimum:.4g} to {spec.maximum:.4g}")
             if spec.categories is not None:
                 known = set(spec.categories)
-                unseen = np.array([not m and v not in known for v, m in zip(np.asarray(values, dtype=object),
-                                                                          missing)], dtype=bool)
+                labels = np.asarray(values, dtype=object)
+                unseen = np.array([not m and v not in known for v, m in zip(labels, missing, strict=True)],
+                                  dtype=bool)
                 if unseen.any():
                     new = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
                     flag(spec.name, "unseen category", unseen, f"not seen in training: {new!r}")
@@ -557,7 +559,10 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
         Usually a ``Pipeline(preprocessor, classifier)``.
     directory : str or Path
         Where to save. It must not exist yet unless ``overwrite=True``.
-    card, schema : ModelCard, InputSchema
+    card : ModelCard
+        What the model is, for whom, and how good (saved as ``card.json`` and ``card.md``).
+    schema : InputSchema
+        The training inputs, to check requests against (saved as ``schema.json``).
     overwrite : bool, default=False
         Replace an existing directory (the old one is removed only after the new one is complete).
     trusted : sequence of str, default=()
@@ -814,7 +819,8 @@ class Registry:
                                  f"From {current!r} it may move to {list(TRANSITIONS[current])!r}."
                                  + hint.get(current, ""))
             if stage != "archived":
-                for (holder,) in conn.execute("SELECT version FROM versions WHERE stage = ?", (stage,)).fetchall():
+                holders = conn.execute("SELECT version FROM versions WHERE stage = ?", (stage,)).fetchall()
+                for (holder,) in holders:
                     self._move(conn, holder, stage, "archived" if stage == "production" else "registered")
             self._move(conn, version, current, stage)
         return self.list_versions()
@@ -839,8 +845,8 @@ class Registry:
             if row is None:
                 raise ValueError("there is no production version to roll back from.")
             current = row[0]
-            earlier = conn.execute("SELECT version FROM events WHERE to_stage = 'production' AND version != ? "
-                                   "ORDER BY id DESC LIMIT 1", (current,)).fetchone()
+            earlier = conn.execute("SELECT version FROM events WHERE to_stage = 'production' "
+                                   "AND version != ? ORDER BY id DESC LIMIT 1", (current,)).fetchone()
             if earlier is None:
                 raise ValueError(f"{current!r} is the only version ever in production; there is "
                                  "nothing to roll back to.")
