@@ -158,9 +158,9 @@ def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     except (TypeError, ValueError):  # some value is not a number: find which, one by one
         out = np.full(len(values), np.nan)
         bad = np.zeros(len(values), dtype=bool)
-        for i, value in enumerate(values):
+        for i, (value, missing) in enumerate(zip(values, pd.isna(values), strict=True)):
             try:
-                out[i] = np.nan if value is None else float(value)
+                out[i] = np.nan if missing else float(value)
             except (TypeError, ValueError):
                 bad[i] = True
         return out, bad
