@@ -56,6 +56,13 @@ def _month(X, month="2024-06-01"):
     return X[X["month"] == month].reset_index(drop=True)
 
 
+def test_importing_deploy_and_service_is_light():
+    code = ("import sys, toolkit.deploy, toolkit.service; "
+            "print(','.join(m for m in ('sklearn', 'skops', 'fastapi', 'uvicorn') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""
+
+
 # --- schema ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("column, kind", [("age", "numeric"), ("tenure_months", "integer"),
                                           ("autopay", "boolean"), ("month", "datetime"),

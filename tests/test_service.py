@@ -129,7 +129,8 @@ def test_warned_rows_are_scored_with_their_problems(registry, january):
 def test_refused_request_names_its_problems_and_is_not_scored(registry, january):
     service = Service(registry)
     bad = january.head(3).drop(columns=["plan"])
-    with pytest.raises(RequestRefused, match="request refused by the input schema: plan: missing column") as err:
+    with pytest.raises(RequestRefused,
+                       match="request refused by the input schema: plan: missing column") as err:
         service.predict(bad)
     assert err.value.problems[["column", "problem", "action"]].values.tolist() == [
         ["plan", "missing column", "refuse"]]
