@@ -25,6 +25,7 @@ The service that answers requests with the production model is in :mod:`toolkit.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import platform
@@ -216,12 +217,19 @@ def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndar
         extra = sorted({v for v in text[~missing] if v not in known})
         known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
         codes = np.array([-1 if m else known[v] for v, m in zip(text, missing, strict=True)], dtype="int32")
-        out = pd.Categorical.from_codes(codes, categories=list(spec.categories) + extra)
+        dtype = _categorical_dtype(tuple(spec.categories) + tuple(extra))
+        out = pd.Categorical.from_codes(codes, dtype=dtype)
         return out, np.zeros(n, dtype=bool), missing
     return pd.array(text, dtype=_TEXT_DTYPE), np.zeros(n, dtype=bool), missing
 
 
 # True == 1 and False == 0 as dict keys, so 1/0 map too
+@functools.lru_cache(maxsize=256)
+def _categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    # building the categories' index is most of the cost of a one-row categorical: reuse it
+    return pd.CategoricalDtype(list(categories))
+
+
 _BOOLEANS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False,
              "1": True, "0": False}
 
@@ -382,10 +390,15 @@ class InputSchema:
         return self._inspect_frame(df)[0]
 
 
+_NO_PROBLEM = pd.DataFrame({"column": [], "problem": [], "action": [], "rows": np.array([], dtype="int64"),
+                            "detail": []}).astype({c: object for c in _PROBLEM_COLUMNS if c != "rows"})
+
+
 def _problem_table(found: Sequence[tuple]) -> pd.DataFrame:
+    if not found:  # the common case, kept cheap: building an empty frame costs a millisecond
+        return _NO_PROBLEM.copy()
     rows = [(c, p, a, int(np.sum(r)), d) for c, p, a, r, d in found]
-    table = pd.DataFrame(rows, columns=_PROBLEM_COLUMNS)
-    return table.astype({"rows": "int64"})
+    return pd.DataFrame(rows, columns=_PROBLEM_COLUMNS)
 
 
 # --- model card --------------------------------------------------------------------------------
@@ -861,6 +874,17 @@ class Registry:
             rows = conn.execute("SELECT stage, version FROM versions WHERE stage IN "
                                 "('production', 'shadow', 'canary')").fetchall()
         return dict(rows)
+
+    def _signature(self) -> tuple:
+        """File sizes and times of the index (and its WAL): they change whenever it is written."""
+        signature = []
+        for path in (self.index, self.index.with_name(self.index.name + "-wal")):
+            try:
+                stat = path.stat()
+                signature.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                signature.append(None)
+        return tuple(signature)
 
     def revision(self) -> int:
         """A number that changes whenever a version is registered or moved (cheap to poll)."""

@@ -76,6 +76,9 @@ def records_to_columns(records: Any) -> tuple[dict[str, np.ndarray], int]:
 
 def _sql_value(values: Any, kind: str) -> list:
     """One column as plain Python values for sqlite3 (None for missing)."""
+    if kind == "category":  # from the codes: converting a Categorical to objects is slow
+        labels = values.categories.to_numpy(dtype=object).tolist() + [None]
+        return [labels[code] for code in values.codes.tolist()]  # code -1 (missing) -> None
     array = np.asarray(values, dtype=object) if kind != "datetime" else np.asarray(values)
     if kind == "datetime":
         text = np.datetime_as_string(array, unit="s").astype(object)
@@ -139,6 +142,7 @@ class Service:
         self._lock = threading.Lock()
         self.models: dict[str, ModelBundle] = {}
         self._revision = -1
+        self._signature: tuple | None = None
         self.reload()
         self.log_path = Path(log_path) if log_path is not None else registry.root / "predictions.sqlite"
         self._conn = sqlite3.connect(self.log_path, check_same_thread=False, isolation_level=None)
@@ -151,7 +155,11 @@ class Service:
     # --- models ------------------------------------------------------------------------------
     def reload(self) -> dict[str, str]:
         """Reload the serving models if the registry changed; return ``{role: version}``."""
+        signature = self.registry._signature()
+        if signature == self._signature:  # nothing written to the index since: a stat, no query
+            return self.versions
         revision = self.registry.revision()
+        self._signature = signature
         if revision != self._revision:
             stages = self.registry.stages()
             if "production" not in stages:
@@ -227,7 +235,8 @@ class Service:
         for role in ("production", "canary"):
             rows = roles == role
             if rows.any():
-                score[rows] = models[role].model.predict_proba(X[rows])[:, 1]
+                # all rows (no canary, the usual case): no copy of X
+                score[rows] = models[role].model.predict_proba(X if rows.all() else X[rows])[:, 1]
                 version[rows] = models[role].card.version
         threshold = np.where(roles == "canary", models.get("canary", production).card.threshold,
                              production.card.threshold)
@@ -278,8 +287,7 @@ class Service:
             month = _sql_value(X["month"].to_numpy(), "datetime")
         else:
             month = [now.strftime("%Y-%m-01T00:00:00")] * n
-        features = [_sql_value(X[spec.name].to_numpy() if spec.kind != "category" else X[spec.name].astype(
-            object).to_numpy(), spec.kind) for spec in specs]
+        features = [_sql_value(X[spec.name].array, spec.kind) for spec in specs]
         logged_at = now.isoformat(timespec="milliseconds")
         rows = []
         for roles, version, returned, score, decision in entries:

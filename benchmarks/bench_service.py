@@ -1,0 +1,176 @@
+"""Is the model service fast enough for a workshop?
+
+The churn pipeline (``features.make_preprocessor`` + ``LogisticRegression`` fitted on
+``history``) is registered and served by ``python -m toolkit serve`` (uvicorn, one process) on a
+free loopback port. Side by side, in one interleaved loop so both see the same machine load:
+
+1. ``POST /predict`` with 1 row and with 100 rows of production data (requests/s, p50, p99),
+   through one keep-alive ``httpx`` client;
+2. ``pipeline.predict_proba`` in-process on the same rows: the model's own cost;
+3. ``Service.predict`` in-process (schema check + scoring + logging, no HTTP);
+4. the prediction log's write cost per row (one ``executemany`` per request);
+5. replaying a 1,000-row production month through the service, in-process and as one HTTP request.
+
+Goal (issue 10): HTTP + validation + logging add at most 5 ms to a single-row request at p50
+(p50 of 1. minus p50 of 2.), and the 1,000-row month takes under 1 s.
+
+Measured on the reference machine (2 cores, loaded by five other jobs, so absolute times are
+about twice a quiet machine's; the overhead is the difference of two p50s taken in the same loop):
+
+    FIGURES
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from toolkit import features
+from toolkit.datasets import load
+from toolkit.deploy import InputSchema, ModelCard, Registry
+from toolkit.service import Service
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return json.loads(df.to_json(orient="records", date_format="iso"))
+
+
+def _summary(name: str, seconds: list[float], rows: int) -> dict:
+    ms = np.array(seconds) * 1000
+    return {"what": name, "rows/request": rows, "requests": len(ms), "requests/s": 1000 / ms.mean(),
+            "p50 ms": np.percentile(ms, 50), "p99 ms": np.percentile(ms, 99)}
+
+
+def _wait_until_up(client, url: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.get(f"{url}/health", timeout=2)
+            return
+        except httpx.TransportError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not start: {server.communicate()[1]}") from None
+            time.sleep(0.2)
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    import httpx
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per batch size (default 300)")
+    args = parser.parse_args(argv)
+
+    history = load("history")
+    X = history.drop(columns=["exit_survey_score", "churned"])
+    pipeline = make_pipeline(features.make_preprocessor(X, drop=["customer_id", "month"]),
+                             LogisticRegression(max_iter=1000)).fit(X, history["churned"])
+    production = load("production")
+    january = production[production["month"] == "2025-01-01"].reset_index(drop=True)
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench_service_"))
+    registry = Registry(workdir / "registry", create=True)
+    card = ModelCard("churn", trained_on="2024", features=list(X.columns), metrics={"roc_auc": 0.0})
+    registry.promote(registry.register(pipeline, card=card, schema=InputSchema.from_frame(X)), "production")
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "toolkit", "serve", "--registry", str(registry.root),
+                               "--port", str(port), "--log", str(workdir / "served.sqlite")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    rows_out = []
+    try:
+        with httpx.Client() as client:
+            _wait_until_up(client, url, server)
+            service = Service(registry, log_path=workdir / "inprocess.sqlite")
+            for size in (1, 100):
+                starts = [(i * size) % 900 for i in range(args.requests)]
+                batches = [january.iloc[start:start + size] for start in starts]
+                bodies = [json.dumps(_records(b)).encode() for b in batches]
+                http, model, inproc = [], [], []
+                for _ in range(5):  # warm up all three paths
+                    client.post(f"{url}/predict", content=bodies[0])
+                    pipeline.predict_proba(batches[0])
+                    service.predict(batches[0])
+                for batch, body in zip(batches, bodies, strict=True):
+                    start = time.perf_counter()
+                    response = client.post(f"{url}/predict", content=body,
+                                           headers={"content-type": "application/json"})
+                    http.append(time.perf_counter() - start)
+                    assert response.status_code == 200, response.text
+                    start = time.perf_counter()
+                    pipeline.predict_proba(batch)
+                    model.append(time.perf_counter() - start)
+                    start = time.perf_counter()
+                    service.predict(batch)
+                    inproc.append(time.perf_counter() - start)
+                rows_out += [_summary("POST /predict (uvicorn)", http, size),
+                             _summary("Service.predict in-process", inproc, size),
+                             _summary("pipeline.predict_proba", model, size)]
+
+            # the log's write cost: write the same 1,000 scored rows again, one executemany each
+            scored = service.schema.coerce(january.head(1000))
+            entries = [(np.full(1000, "production", dtype=object), np.full(1000, "v1", dtype=object),
+                        np.ones(1000, dtype=bool), np.full(1000, 0.5), np.zeros(1000, dtype=int))]
+            writes = []
+            for _ in range(20):
+                start = time.perf_counter()
+                service._write_log("bench", scored, np.full(1000, "", dtype=object), 1.0, entries)
+                writes.append(time.perf_counter() - start)
+            log_us_per_row = np.median(writes) / 1000 * 1e6
+
+            replay, replay_http = [], []
+            body = json.dumps(_records(january)).encode()
+            for _ in range(5):
+                start = time.perf_counter()
+                service.predict(january)
+                replay.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                client.post(f"{url}/predict", content=body, headers={"content-type": "application/json"})
+                replay_http.append(time.perf_counter() - start)
+    finally:
+        os.kill(server.pid, signal.SIGTERM)
+        try:
+            server.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(server.pid, signal.SIGKILL)
+            server.communicate()
+
+    table = pd.DataFrame(rows_out)
+    p50 = table.set_index(["what", "rows/request"])["p50 ms"]
+    pd.set_option("display.width", 120)
+    print(table.round(2).to_string(index=False))
+    for size in (1, 100):
+        http = p50[("POST /predict (uvicorn)", size)] - p50[("pipeline.predict_proba", size)]
+        inproc = p50[("Service.predict in-process", size)] - p50[("pipeline.predict_proba", size)]
+        print(f"\n{size:>3} row(s): overhead at p50 over predict_proba: HTTP + validation + logging "
+              f"{http:.2f} ms; validation + logging alone {inproc:.2f} ms")
+    print(f"\nprediction log write cost: {log_us_per_row:.1f} µs per row "
+          "(1,000-row executemany, median of 20)")
+    print(f"replay of a {len(january):,}-row month: in-process {np.median(replay):.3f} s, "
+          f"one HTTP request {np.median(replay_http):.3f} s (median of 5; goal < 1 s)")
+    return table
+
+
+if __name__ == "__main__":
+    main()
