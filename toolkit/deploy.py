@@ -205,6 +205,8 @@ def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndar
         if not (missing | bad).any():
             return np.array(mapped, dtype=bool), bad, missing
         return np.array([np.nan if m is None else m for m in mapped], dtype=object), bad, missing
+    if kind == "category" and isinstance(values, pd.Categorical):
+        return _recode(spec, values), np.zeros(n, dtype=bool), values.codes < 0
     # text and category: strings, with NaN for missing
     missing = pd.isna(values)
     text = values.astype(object)
@@ -221,6 +223,19 @@ def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndar
         out = pd.Categorical.from_codes(codes, dtype=dtype)
         return out, np.zeros(n, dtype=bool), missing
     return pd.array(text, dtype=_TEXT_DTYPE), np.zeros(n, dtype=bool), missing
+
+
+def _recode(spec: _Column, values: pd.Categorical) -> pd.Categorical:
+    """A categorical column onto the training categories (+ the unseen ones used), via its codes."""
+    labels = [str(c) for c in values.categories]
+    used = np.zeros(len(labels) + 1, dtype=bool)
+    used[values.codes] = True  # code -1 (missing) marks the last slot
+    known = {c: i for i, c in enumerate(spec.categories)}
+    extra = sorted(c for i, c in enumerate(labels) if used[i] and c not in known)
+    known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
+    mapping = np.array([known.get(c, -1) for c in labels] + [-1], dtype="int32")
+    dtype = _categorical_dtype(tuple(spec.categories) + tuple(extra))
+    return pd.Categorical.from_codes(mapping[values.codes], dtype=dtype)
 
 
 # True == 1 and False == 0 as dict keys, so 1/0 map too
@@ -333,10 +348,12 @@ class InputSchema:
                          f"values from {values[outside].min():.4g} to {values[outside].max():.4g}; "
                          f"training range {spec.minimum:.4g} to {spec.maximum:.4g}")
             if spec.categories is not None:
-                known = set(spec.categories)
-                labels = np.asarray(values, dtype=object)
-                unseen = np.array([not m and v not in known for v, m in zip(labels, missing, strict=True)],
-                                  dtype=bool)
+                if isinstance(values, pd.Categorical):  # unseen levels come after the training ones
+                    unseen = values.codes >= len(spec.categories)
+                else:
+                    known = set(spec.categories)
+                    unseen = np.array([not m and v not in known for v, m in zip(values, missing, strict=True)],
+                                      dtype=bool)
                 if unseen.any():
                     new = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
                     flag(spec.name, "unseen category", unseen, f"not seen in training: {new!r}")
@@ -346,7 +363,8 @@ class InputSchema:
     def _inspect_frame(self, df: Any, on_problem: Mapping[str, str] | None = None):
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}.")
-        columns = {name: df[name].to_numpy() for name in df.columns}
+        columns = {name: df[name].array if isinstance(df[name].dtype, pd.CategoricalDtype)
+                   else df[name].to_numpy() for name in df.columns}
         return self._inspect(columns, len(df), df.index, on_problem)
 
     def validate(self, df: pd.DataFrame, *, on_problem: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -205,15 +205,16 @@ class Service:
         """
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
-        columns = {name: frame[name].to_numpy() for name in frame.columns}
-        return self._predict(columns, len(frame), frame.index)
+        columns = {name: frame[name].array if isinstance(frame[name].dtype, pd.CategoricalDtype)
+                   else frame[name].to_numpy() for name in frame.columns}
+        return _answers_frame(self._predict(columns, len(frame), frame.index))
 
     def predict_records(self, records: Any) -> pd.DataFrame:
         """Like :meth:`predict`, for JSON records (a list of dicts), as the HTTP API receives them."""
         columns, n = records_to_columns(records)
-        return self._predict(columns, n, None)
+        return _answers_frame(self._predict(columns, n, None))
 
-    def _predict(self, columns: Mapping[str, np.ndarray], n: int, index: Any) -> pd.DataFrame:
+    def _predict(self, columns: Mapping[str, np.ndarray], n: int, index: Any) -> dict:
         start = time.perf_counter()
         with contextlib.suppress(FileNotFoundError, TimeoutError):  # keep serving if the index is busy
             self.reload()
@@ -250,11 +251,8 @@ class Service:
                             np.zeros(n, dtype=bool), shadow_score,
                             (shadow_score >= shadow.card.threshold).astype(int)))
         self._write_log(request_id, X, problems, latency, entries)
-        answers = pd.DataFrame({"score": score, "decision": decision, "model_version": version,
-                                "problems": problems}, index=X.index)
-        answers.attrs["request_id"] = request_id
-        answers.attrs["warnings"] = _problem_table(found)
-        return answers
+        return {"request_id": request_id, "index": X.index, "score": score, "decision": decision,
+                "model_version": version, "problems": problems, "found": found}
 
     # --- the prediction log ------------------------------------------------------------------
     def _ensure_log_table(self) -> list[str]:
@@ -344,6 +342,14 @@ class Service:
         return f"Service({self.registry!r}, serving {self.versions})"
 
 
+def _answers_frame(result: dict) -> pd.DataFrame:
+    answers = pd.DataFrame({k: result[k] for k in ("score", "decision", "model_version", "problems")},
+                           index=result["index"])
+    answers.attrs["request_id"] = result["request_id"]
+    answers.attrs["warnings"] = _problem_table(result["found"])
+    return answers
+
+
 def _row_problems(found: Sequence[tuple], n: int) -> np.ndarray:
     """Per row, the '; '-joined descriptions of the (warned) problems that touch it."""
     problems = np.full(n, "", dtype=object)
@@ -381,8 +387,8 @@ def create_app(service: Service):
         # The body is parsed by hand, not by a pydantic model: validation is the schema's job,
         # and pydantic would cost more than the whole check for a one-row request.
         try:
-            records = json.loads(await request.body())
-            answers = service.predict_records(records)
+            # straight to plain lists: building the answers' DataFrame would cost more than the rest
+            result = service._predict(*records_to_columns(json.loads(await request.body())), None)
         except json.JSONDecodeError as error:
             return JSONResponse({"detail": f"the body is not valid JSON: {error}", "problems": []}, 422)
         except TypeError as error:
@@ -390,13 +396,14 @@ def create_app(service: Service):
         except RequestRefused as refused:
             body = {"detail": str(refused), "problems": refused.problems.to_dict("records")}
             return JSONResponse(body, 422)
-        columns = [answers[c].tolist() for c in ("score", "decision", "model_version", "problems")]
+        columns = [result[c].tolist() for c in ("score", "decision", "model_version", "problems")]
         predictions = [{"score": s, "decision": d, "model_version": v, "problems": p}
                        for s, d, v, p in zip(*columns, strict=True)]
-        return JSONResponse({"request_id": answers.attrs["request_id"],
+        warnings = [{"column": c, "problem": p, "action": a, "rows": int(r.sum()), "detail": d}
+                    for c, p, a, r, d in result["found"]]
+        return JSONResponse({"request_id": result["request_id"],
                              "model_version": service.versions["production"],
-                             "predictions": predictions,
-                             "warnings": answers.attrs["warnings"].to_dict("records")})
+                             "predictions": predictions, "warnings": warnings})
 
     # This module uses postponed annotations, which FastAPI resolves in the module's globals,
     # where Request is not imported (FastAPI stays an optional, lazy import): give the class.
