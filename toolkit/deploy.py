@@ -352,8 +352,8 @@ class InputSchema:
                     unseen = values.codes >= len(spec.categories)
                 else:
                     known = set(spec.categories)
-                    unseen = np.array([not m and v not in known for v, m in zip(values, missing, strict=True)],
-                                      dtype=bool)
+                    unseen = np.array([not m and v not in known
+                                       for v, m in zip(values, missing, strict=True)], dtype=bool)
                 if unseen.any():
                     new = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
                     flag(spec.name, "unseen category", unseen, f"not seen in training: {new!r}")
