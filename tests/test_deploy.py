@@ -288,7 +288,9 @@ def test_unknown_registry_directory(tmp_path):
 
 
 def test_register_numbers_versions_and_lists_them(registry, model, schema):
-    assert registry.register(model, card=_card(), schema=schema) == "v1"
+    card = _card()
+    assert registry.register(model, card=card, schema=schema) == "v1"
+    assert card.version is None  # the registry writes the version into its copy only
     assert registry.register(model, card=_card(), schema=schema, metric="recall") == "v2"
     table = registry.list_versions()
     assert table[["version", "stage", "metric", "score"]].values.tolist() == [

@@ -33,7 +33,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -799,8 +799,7 @@ class Registry:
             with self._transaction() as conn:
                 number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions").fetchone()[0]
                 version = f"v{number}"
-                card.version = version
-                _write_card(tmp, card)
+                _write_card(tmp, replace(card, version=version))  # the caller's card is left as it was
                 conn.execute(
                     "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)",
                     (number, version, _now(), card.name, card.trained_on, metric,

@@ -369,10 +369,21 @@ def create_app(service: Service):
 
     Examples
     --------
-    >>> from fastapi.testclient import TestClient  # doctest: +SKIP
-    >>> client = TestClient(create_app(service))  # doctest: +SKIP
-    >>> client.post("/predict", json=[{"x": 1.0}]).json()["predictions"]  # doctest: +SKIP
-    [{'score': 0.4, 'decision': 0, 'problems': ''}]
+    >>> import tempfile, pandas as pd
+    >>> from fastapi.testclient import TestClient
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from toolkit.deploy import InputSchema, ModelCard, Registry
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+    >>> registry = Registry(tempfile.mkdtemp(), create=True)
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={"auc": 1.0})
+    >>> v = registry.register(LogisticRegression().fit(X, [0, 0, 1, 1]), card=card,
+    ...                       schema=InputSchema.from_frame(X))
+    >>> _ = registry.promote(v, "production")
+    >>> client = TestClient(create_app(Service(registry)))
+    >>> client.post("/predict", json=[{"x": 2.5}]).json()["predictions"][0]["decision"]
+    1
+    >>> client.post("/predict", json=[{"y": 2.5}]).json()["problems"][0]["problem"]
+    'extra column'
     """
     import json
 
