@@ -236,3 +236,21 @@ def test_the_real_server_answers_over_http(registry, january):
             server.communicate()
     log = Service(registry, log_path=log_path).log()
     assert len(log) == 4 and log["request_id"].nunique() == 2  # one row per scored row, 2 requests
+
+
+def test_the_service_keeps_serving_when_the_registry_index_disappears(registry, january):
+    service = Service(registry, log_path=registry.root.parent / "log.sqlite")
+    client = TestClient(create_app(service))
+    for suffix in ("", "-wal", "-shm"):
+        registry.index.with_name(registry.index.name + suffix).unlink(missing_ok=True)
+    assert service.predict(january.head(2))["model_version"].tolist() == ["v1", "v1"]
+    health = client.get("/health").json()
+    assert health["status"] == "registry unavailable" and health["models"] == {"production": "v1"}
+    assert "is gone" in health["detail"]
+
+
+def test_serve_without_a_registry_says_why(tmp_path, capsys):
+    from toolkit.__main__ import main
+
+    assert main(["serve", "--registry", str(tmp_path / "none")]) == 1
+    assert "cannot serve: root" in capsys.readouterr().err

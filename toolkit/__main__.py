@@ -59,7 +59,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from toolkit.deploy import Registry
     from toolkit.service import Service, create_app
 
-    service = Service(Registry(args.registry), log_path=args.log)
+    try:
+        service = Service(Registry(args.registry), log_path=args.log)
+    except (FileNotFoundError, ValueError) as error:  # no registry, or nothing in production
+        print(f"cannot serve: {error}", file=sys.stderr)
+        return 1
     print(f"serving {service.versions} from {args.registry} on http://{args.host}:{args.port}", flush=True)
     uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
     return 0

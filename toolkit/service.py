@@ -423,7 +423,10 @@ def create_app(service: Service):
 
     @app.get("/health")
     def health() -> dict:
-        return {"status": "ok", "models": service.reload()}
+        try:
+            return {"status": "ok", "models": service.reload()}
+        except (FileNotFoundError, TimeoutError) as error:  # still serving the models it has
+            return {"status": "registry unavailable", "models": service.versions, "detail": str(error)}
 
     @app.get("/model")
     def model() -> dict:
