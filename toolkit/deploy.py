@@ -47,6 +47,7 @@ __all__ = [
     "DEFAULT_ACTIONS",
     "DEFAULT_REGISTRY",
     "LOCK_TIMEOUT_S",
+    "MAX_CHECKED_CATEGORIES",
     "MIN_ROWS_FOR_SHARE",
     "MISSING_SPIKE",
     "PROBLEM_KINDS",
@@ -238,13 +239,13 @@ def _recode(spec: _Column, values: pd.Categorical) -> pd.Categorical:
     return pd.Categorical.from_codes(mapping[values.codes], dtype=dtype)
 
 
-# True == 1 and False == 0 as dict keys, so 1/0 map too
 @functools.lru_cache(maxsize=256)
 def _categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
     # building the categories' index is most of the cost of a one-row categorical: reuse it
     return pd.CategoricalDtype(list(categories))
 
 
+# True == 1 and False == 0 as dict keys, so the numbers 1 and 0 map too
 _BOOLEANS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False,
              "1": True, "0": False}
 
@@ -258,6 +259,13 @@ class InputSchema:
     :meth:`validate` lists the problems of a new frame, each with the action ``"refuse"`` or
     ``"warn"`` (:data:`DEFAULT_ACTIONS`, changeable per call); :meth:`coerce` converts a
     frame, e.g. JSON records, to the training dtypes.
+
+    Numbers are "out of range" beyond the training range widened by :data:`RANGE_TOLERANCE`
+    of its span. Dates are not range-checked: every new month lies after the training window
+    by design, so that check would flag every request; watching how dates move is monitoring's
+    job. Text columns with more than :data:`MAX_CHECKED_CATEGORIES` distinct values (ids, free
+    text, a long tail of device models) are not checked for unseen values: most new values
+    there are normal.
 
     Examples
     --------
@@ -730,10 +738,20 @@ class Registry:
 
     Examples
     --------
-    >>> import tempfile
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={"roc_auc": 0.9})
     >>> registry = Registry(tempfile.mkdtemp(), create=True)
-    >>> registry.list_versions().columns.tolist()
-    ['version', 'stage', 'trained_on', 'metric', 'score', 'registered_at']
+    >>> for _ in range(2):
+    ...     version = registry.register(model, card=card, schema=InputSchema.from_frame(X))
+    >>> _ = registry.promote("v1", "production")
+    >>> registry.promote("v2", "production")[["version", "stage", "metric", "score"]]
+      version       stage   metric  score
+    0      v1    archived  roc_auc    0.9
+    1      v2  production  roc_auc    0.9
+    >>> registry.rollback(), registry.stages()
+    ('v1', {'production': 'v1'})
     """
 
     def __init__(self, root: str | Path = DEFAULT_REGISTRY, *, create: bool = False) -> None:
