@@ -391,3 +391,20 @@ def test_concurrent_registration_keeps_the_registry_consistent(registry):
     names = {registry.load(v).card.name for v in expected}
     assert names == {f"{p}-{i}" for p in "ab" for i in range(4)}  # each version holds its own model
     assert sorted(p.name for p in (registry.root / "models").iterdir()) == sorted(expected)
+
+
+def test_registry_bad_input(registry, model, schema):
+    with pytest.raises(TypeError, match="card must be a ModelCard; got dict"):
+        registry.register(model, card={}, schema=schema)
+    with pytest.raises(ValueError, match="metric must be one of 'roc_auc', 'recall'; got 'f1'"):
+        registry.register(model, card=_card(), schema=schema, metric="f1")
+    with pytest.raises(ValueError, match="there is no production version to roll back from"):
+        registry.rollback()
+    with pytest.raises(ValueError, match="no version is in stage 'production'; promote one first"):
+        registry.load(stage="production")
+    with pytest.raises(ValueError,
+                       match="pass exactly one of version or stage; got version=None, stage=None"):
+        registry.load()
+    with pytest.raises(TypeError, match="version must be a string such as 'v1'; got 1"):
+        registry.promote(1, "production")
+    assert registry.list_versions().empty and not any((registry.root / "models").iterdir())

@@ -202,6 +202,10 @@ class Service:
         input's index. Raises :class:`RequestRefused` (a ``ValueError``) with the table of
         problems when the schema refuses the request; a refused request is recorded by
         :meth:`refusals`, not in the prediction log.
+
+        The logged ``latency_ms`` is the time until the returned answers are ready (check +
+        scoring). The shadow model is scored after that, in the same call: a real system would
+        score it in the background so that callers never wait for it.
         """
         if not isinstance(frame, pd.DataFrame):
             raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
