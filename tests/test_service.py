@@ -239,7 +239,7 @@ def test_the_real_server_answers_over_http(registry, january):
 
 
 def test_the_service_keeps_serving_when_the_registry_index_disappears(registry, january):
-    service = Service(registry, log_path=registry.root.parent / "log.sqlite")
+    service = Service(registry, log_path=registry.root.parent / "new" / "folder" / "log.sqlite")
     client = TestClient(create_app(service))
     for suffix in ("", "-wal", "-shm"):
         registry.index.with_name(registry.index.name + suffix).unlink(missing_ok=True)

@@ -145,6 +145,7 @@ class Service:
         self._signature: tuple | None = None
         self.reload()
         self.log_path = Path(log_path) if log_path is not None else registry.root / "predictions.sqlite"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.log_path, check_same_thread=False, isolation_level=None)
         # WAL + synchronous=NORMAL: a commit is not fsynced, so a power cut may lose the last few
         # requests' log rows but never corrupts the log; fsync per request would cost milliseconds.
