@@ -254,3 +254,33 @@ def test_serve_without_a_registry_says_why(tmp_path, capsys):
 
     assert main(["serve", "--registry", str(tmp_path / "none")]) == 1
     assert "cannot serve: root" in capsys.readouterr().err
+
+
+def test_compare_roles_and_shadow_agreement(registry, january, models):
+    from toolkit.service import compare_roles, shadow_agreement
+
+    registry.promote("v2", "shadow")
+    registry.promote("v3", "canary")
+    service = Service(registry, canary_share=0.3)
+    for start in (0, 100, 200):
+        service.predict(january.iloc[start:start + 100])
+    log = service.log()
+    roles = compare_roles(log)
+    assert roles[["role", "model_version"]].values.tolist() == [["production", "v1"], ["canary", "v3"],
+                                                                ["shadow", "v2"]]
+    assert roles["rows"].tolist()[2] == 300 and roles["rows"].tolist()[0] + roles["rows"].tolist()[1] == 300
+    assert roles["returned_share"].tolist() == [1.0, 1.0, 0.0]
+    agreement = shadow_agreement(log)
+    # oracle: the two models scored directly on the same 300 rows
+    rows = january.iloc[:300]
+    shadow = models["challenger"].predict_proba(rows)[:, 1] >= 0.3
+    served = models["champion"].predict_proba(rows)[:, 1] >= 0.3  # v1 and v3 are the same model
+    assert agreement.loc[0, "shadow_version"] == "v2" and agreement.loc[0, "rows"] == 300
+    assert agreement.loc[0, "same_decision"] == pytest.approx((shadow == served).mean())
+    assert agreement.loc[0, "only_shadow_churns"] == (shadow & ~served).sum()
+    assert agreement.loc[0, "only_served_churns"] == (~shadow & served).sum()
+    with pytest.raises(ValueError,
+                       match=r"log must have the prediction-log columns .*missing \['request_id'\]"):
+        shadow_agreement(log.drop(columns=["request_id"]))
+    with pytest.raises(TypeError, match="log must be a pandas DataFrame"):
+        compare_roles([])

@@ -31,7 +31,8 @@ import pandas as pd
 from toolkit._validation import _short, check_probability
 from toolkit.deploy import InputSchema, ModelBundle, Registry, _problem_table
 
-__all__ = ["LOG_COLUMNS", "RequestRefused", "Service", "create_app", "records_to_columns"]
+__all__ = ["LOG_COLUMNS", "RequestRefused", "Service", "compare_roles", "create_app", "records_to_columns",
+           "shadow_agreement"]
 
 #: The fixed columns of the prediction log, before one column per input feature.
 LOG_COLUMNS = ["request_id", "logged_at", "month", "model_version", "role", "returned", "score",
@@ -316,7 +317,7 @@ class Service:
     def log(self) -> pd.DataFrame:
         """The prediction log: one row per answer (returned or shadow), features in training dtypes."""
         with self._lock:
-            raw = pd.read_sql_query("SELECT * FROM predictions", self._conn)
+            raw = pd.read_sql_query("SELECT * FROM predictions ORDER BY rowid", self._conn)
         out = raw[LOG_COLUMNS].astype({"request_id": object, "logged_at": object, "model_version": object,
                                        "role": object, "problems": object})
         out["month"] = pd.to_datetime(raw["month"])
@@ -345,6 +346,83 @@ class Service:
 
     def __repr__(self) -> str:
         return f"Service({self.registry!r}, serving {self.versions})"
+
+
+def compare_roles(log: pd.DataFrame) -> pd.DataFrame:
+    """Summarise a prediction log per role and model version: what each model was asked and said.
+
+    One row per (role, model_version): rows scored, share returned to the caller, mean score,
+    share decided "churns", share of rows with a warning, median latency. A canary and
+    production answer different rows, so compare their rates, not row by row (for that, see
+    :func:`shadow_agreement`).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"role": ["production", "canary"], "model_version": ["v1", "v2"],
+    ...                     "returned": [True, True], "score": [0.2, 0.6], "decision": [0, 1],
+    ...                     "problems": ["", ""], "latency_ms": [3.0, 4.0]})
+    >>> compare_roles(log)[["role", "model_version", "rows", "churns_share"]]
+             role model_version  rows  churns_share
+    0  production            v1     1           0.0
+    1      canary            v2     1           1.0
+    """
+    _check_log(log, ["role", "model_version", "returned", "score", "decision", "problems", "latency_ms"])
+    order = {"production": 0, "canary": 1, "shadow": 2}
+    table = (log.assign(warned=log["problems"] != "")
+             .groupby(["role", "model_version"], sort=False)
+             .agg(rows=("score", "size"), returned_share=("returned", "mean"), mean_score=("score", "mean"),
+                  churns_share=("decision", "mean"), warned_share=("warned", "mean"),
+                  median_latency_ms=("latency_ms", "median"))
+             .reset_index())
+    return table.sort_values("role", key=lambda r: r.map(order), kind="stable").reset_index(drop=True)
+
+
+def shadow_agreement(log: pd.DataFrame) -> pd.DataFrame:
+    """Compare the shadow's answers with the returned ones on the very same rows.
+
+    Pairs each shadow row with the returned answer to the same input row (same request, same
+    position), and reports per shadow version: rows compared, share of identical decisions,
+    rows where only the shadow says "churns", rows where only the returned model does, and the
+    mean absolute score difference.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"request_id": ["a"] * 4, "role": ["production"] * 2 + ["shadow"] * 2,
+    ...                     "model_version": ["v1", "v1", "v2", "v2"], "returned": [True, True, False, False],
+    ...                     "score": [0.2, 0.7, 0.6, 0.8], "decision": [0, 1, 1, 1]})
+    >>> shadow_agreement(log)[["shadow_version", "rows", "same_decision", "only_shadow_churns"]]
+      shadow_version  rows  same_decision  only_shadow_churns
+    0             v2     2            0.5                   1
+    """
+    _check_log(log, ["request_id", "role", "model_version", "returned", "score", "decision"])
+    # a request's returned answers (production and canary rows together) and its shadow answers
+    # were each logged in input order: the position within each pairs them
+    keyed = log.assign(position=log.groupby(["request_id", "returned"]).cumcount())
+    served = keyed[keyed["returned"]][["request_id", "position", "score", "decision"]]
+    columns = ["request_id", "position", "model_version", "score", "decision"]
+    shadow = keyed[keyed["role"] == "shadow"][columns]
+    pairs = shadow.merge(served, on=["request_id", "position"], suffixes=("_shadow", "_served"))
+    rows = []
+    for version, group in pairs.groupby("model_version", sort=True):
+        rows.append({"shadow_version": version, "rows": len(group),
+                     "same_decision": float((group["decision_shadow"] == group["decision_served"]).mean()),
+                     "only_shadow_churns": int(((group["decision_shadow"] == 1)
+                                                & (group["decision_served"] == 0)).sum()),
+                     "only_served_churns": int(((group["decision_shadow"] == 0)
+                                                & (group["decision_served"] == 1)).sum()),
+                     "mean_abs_score_diff": float((group["score_shadow"]
+                                                   - group["score_served"]).abs().mean())})
+    columns = ["shadow_version", "rows", "same_decision", "only_shadow_churns", "only_served_churns",
+               "mean_abs_score_diff"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _check_log(log: Any, needed: list[str]) -> None:
+    if not isinstance(log, pd.DataFrame):
+        raise TypeError(f"log must be a pandas DataFrame (Service.log()); got {type(log).__name__}.")
+    missing = [c for c in needed if c not in log.columns]
+    if missing:
+        raise ValueError(f"log must have the prediction-log columns {needed!r}; missing {missing!r}.")
 
 
 def _answers_frame(result: dict) -> pd.DataFrame:
