@@ -408,3 +408,12 @@ def test_registry_bad_input(registry, model, schema):
     with pytest.raises(TypeError, match="version must be a string such as 'v1'; got 1"):
         registry.promote(1, "production")
     assert registry.list_versions().empty and not any((registry.root / "models").iterdir())
+
+
+def test_reprs_are_short_and_machine_independent(registry, model, schema):
+    card = _card()
+    assert repr(card) == "ModelCard('churn', version=None, threshold=0.30)"
+    assert repr(schema).startswith("InputSchema(17 columns: customer_id, month,")
+    assert repr(registry) == "Registry('registry')"
+    registry.register(model, card=card, schema=schema)
+    assert repr(registry.load("v1")) == "ModelBundle('churn', version='v1')"

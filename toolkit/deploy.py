@@ -293,6 +293,9 @@ class InputSchema:
         """The training columns, in training order."""
         return [c.name for c in self.columns]
 
+    def __repr__(self) -> str:
+        return f"InputSchema({len(self.columns)} columns: {', '.join(self.names)})"
+
     def to_frame(self) -> pd.DataFrame:
         """One row per column: kind, dtype, missing share, range and categories."""
         rows = [asdict(c) | {"column": c.name} for c in self.columns]
@@ -541,6 +544,10 @@ class ModelCard:
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    def __repr__(self) -> str:
+        # short and machine-independent (no library versions): notebooks store this text
+        return f"ModelCard({self.name!r}, version={self.version!r}, threshold={self.threshold:.2f})"
+
 
 # --- save and load -----------------------------------------------------------------------------
 @dataclass
@@ -551,6 +558,9 @@ class ModelBundle:
     card: ModelCard
     schema: InputSchema
     path: Path
+
+    def __repr__(self) -> str:
+        return f"ModelBundle({self.card.name!r}, version={self.card.version!r})"
 
 
 def _sha256(path: Path) -> str:
@@ -949,5 +959,6 @@ class Registry:
         return load_model(self.root / "models" / version)
 
     def __repr__(self) -> str:
-        return f"Registry({str(self.root)!r})"
+        # the folder's name only: a full path differs between machines, and notebooks store this
+        return f"Registry({self.root.name!r})"
 
