@@ -417,3 +417,17 @@ def test_reprs_are_short_and_machine_independent(registry, model, schema):
     assert repr(registry) == "Registry('registry')"
     registry.register(model, card=card, schema=schema)
     assert repr(registry.load("v1")) == "ModelBundle('churn', version='v1')"
+
+
+def test_tree_models_save_and_load(tmp_path):
+    from sklearn.ensemble import GradientBoostingClassifier, HistGradientBoostingClassifier
+
+    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
+    y = (X["a"] > 20).astype(int)
+    estimators = [GradientBoostingClassifier(n_estimators=5), HistGradientBoostingClassifier(max_iter=5)]
+    for i, estimator in enumerate(estimators):
+        fitted = estimator.fit(X, y)
+        path = save_model(fitted, tmp_path / f"m{i}", card=_card(), schema=InputSchema.from_frame(X))
+        recorded = json.loads((path / "manifest.json").read_text())["untrusted_types"]
+        assert recorded and set(recorded) <= set(deploy.SKLEARN_TREE_TYPES)
+        np.testing.assert_array_equal(load_model(path).model.predict_proba(X), fitted.predict_proba(X))

@@ -52,6 +52,7 @@ __all__ = [
     "MISSING_SPIKE",
     "PROBLEM_KINDS",
     "RANGE_TOLERANCE",
+    "SKLEARN_TREE_TYPES",
     "STAGES",
     "TRANSITIONS",
     "InputSchema",
@@ -63,6 +64,13 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
+
+#: scikit-learn's own tree structures, which skops (0.16) reports as untrusted: a tree's arrays
+#: are handed to compiled code, so skops wants someone to vouch for the file. save_model trusts
+#: them for a model *you* just trained; load_model then trusts them only in a file whose bytes
+#: are unchanged since (SHA-256). Gradient boosting and random forests need them.
+SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
+                      "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
 #: Where :class:`Registry` keeps its versions unless told otherwise (git-ignored).
 DEFAULT_REGISTRY = ROOT / "artifacts" / "registry"
 
@@ -577,7 +585,7 @@ def _write_files(model: Any, directory: Path, card: ModelCard, schema: InputSche
     path = directory / "model.skops"
     sio.dump(model, path)
     untrusted = sorted(sio.get_untrusted_types(file=path))
-    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES) - set(trusted))
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES) - set(SKLEARN_TREE_TYPES) - set(trusted))
     if unknown:
         raise ValueError(
             f"model holds types that skops does not trust and toolkit does not know: {unknown!r}. "
@@ -615,7 +623,8 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
     overwrite : bool, default=False
         Replace an existing directory (the old one is removed only after the new one is complete).
     trusted : sequence of str, default=()
-        Extra types, beyond :data:`toolkit.features.TRUSTED_TYPES`, that you vouch for.
+        Extra types that you vouch for, beyond :data:`toolkit.features.TRUSTED_TYPES` (the
+        course's transformers) and :data:`SKLEARN_TREE_TYPES`.
 
     Returns
     -------
