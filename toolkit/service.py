@@ -352,7 +352,8 @@ def compare_roles(log: pd.DataFrame) -> pd.DataFrame:
     """Summarise a prediction log per role and model version: what each model was asked and said.
 
     One row per (role, model_version): rows scored, share returned to the caller, mean score,
-    share decided "churns", share of rows with a warning, median latency. A canary and
+    share decided "churns", share of rows with a warning. (No latency: it differs from run to
+    run, and a shadow's rows carry their request's latency.) A canary and
     production answer different rows, so compare their rates, not row by row (for that, see
     :func:`shadow_agreement`).
 
@@ -360,19 +361,18 @@ def compare_roles(log: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> log = pd.DataFrame({"role": ["production", "canary"], "model_version": ["v1", "v2"],
     ...                     "returned": [True, True], "score": [0.2, 0.6], "decision": [0, 1],
-    ...                     "problems": ["", ""], "latency_ms": [3.0, 4.0]})
+    ...                     "problems": ["", ""]})
     >>> compare_roles(log)[["role", "model_version", "rows", "churns_share"]]
              role model_version  rows  churns_share
     0  production            v1     1           0.0
     1      canary            v2     1           1.0
     """
-    _check_log(log, ["role", "model_version", "returned", "score", "decision", "problems", "latency_ms"])
+    _check_log(log, ["role", "model_version", "returned", "score", "decision", "problems"])
     order = {"production": 0, "canary": 1, "shadow": 2}
     table = (log.assign(warned=log["problems"] != "")
              .groupby(["role", "model_version"], sort=False)
              .agg(rows=("score", "size"), returned_share=("returned", "mean"), mean_score=("score", "mean"),
-                  churns_share=("decision", "mean"), warned_share=("warned", "mean"),
-                  median_latency_ms=("latency_ms", "median"))
+                  churns_share=("decision", "mean"), warned_share=("warned", "mean"))
              .reset_index())
     return table.sort_values("role", key=lambda r: r.map(order), kind="stable").reset_index(drop=True)
 
