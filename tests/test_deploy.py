@@ -431,3 +431,31 @@ def test_tree_models_save_and_load(tmp_path):
         recorded = json.loads((path / "manifest.json").read_text())["untrusted_types"]
         assert recorded and set(recorded) <= set(deploy.SKLEARN_TREE_TYPES)
         np.testing.assert_array_equal(load_model(path).model.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_a_failed_overwrite_keeps_the_old_model(tmp_path, model, schema, history_X):
+    path = save_model(model, tmp_path / "m", card=_card(), schema=schema)
+    foreign, X = _foreign_model()
+    with pytest.raises(ValueError, match="does not trust"):
+        save_model(foreign, path, card=_card(name="bad"), schema=InputSchema.from_frame(X), overwrite=True)
+    assert load_model(path).card.name == "churn" and [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_a_failed_rename_leaves_no_version_behind(registry, model, schema, monkeypatch):
+    from pathlib import Path
+
+    registry.register(model, card=_card(), schema=schema)
+    real_rename = Path.rename
+
+    def failing_rename(self, target):
+        if Path(target).name == "v2":
+            raise OSError("disk full")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing_rename)
+    with pytest.raises(OSError, match="disk full"):
+        registry.register(model, card=_card(), schema=schema)
+    monkeypatch.undo()
+    assert registry.list_versions()["version"].tolist() == ["v1"]  # the transaction rolled back
+    assert [p.name for p in (registry.root / "models").iterdir()] == ["v1"]
+    assert registry.register(model, card=_card(), schema=schema) == "v2"
