@@ -1,4 +1,3 @@
-import json
 import os
 import signal
 import socket
@@ -165,7 +164,16 @@ def test_stage_changes_are_picked_up_and_rollback_works(registry, january):
 
 
 def _records(df):
-    return json.loads(df.to_json(orient="records", date_format="iso"))
+    from toolkit.service import to_records
+
+    return to_records(df)
+
+
+def test_to_records_bad_input():
+    from toolkit.service import to_records
+
+    with pytest.raises(TypeError, match="frame must be a pandas DataFrame; got list"):
+        to_records([{"a": 1}])
 
 
 def test_http_api_in_process(registry, january, models):

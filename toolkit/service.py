@@ -15,6 +15,7 @@ by :func:`create_app`, so the rest works without it.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import sqlite3
 import threading
@@ -32,7 +33,7 @@ from toolkit._validation import _short, check_probability
 from toolkit.deploy import InputSchema, ModelBundle, Registry, _problem_table
 
 __all__ = ["LOG_COLUMNS", "RequestRefused", "Service", "compare_roles", "create_app", "records_to_columns",
-           "shadow_agreement"]
+           "shadow_agreement", "to_records"]
 
 #: The fixed columns of the prediction log, before one column per input feature.
 LOG_COLUMNS = ["request_id", "logged_at", "month", "model_version", "role", "returned", "score",
@@ -49,6 +50,19 @@ class RequestRefused(ValueError):
         named = "; ".join(f"{c}: {p} ({d})"
                           for c, p, d in refused[["column", "problem", "detail"]].itertuples(index=False))
         super().__init__(f"request refused by the input schema: {named}.")
+
+
+def to_records(frame: pd.DataFrame) -> list[dict]:
+    """A frame as the JSON records a client would send: numbers, strings, booleans, ISO dates, nulls.
+
+    Examples
+    --------
+    >>> to_records(pd.DataFrame({"month": pd.to_datetime(["2025-01-01"]), "age": [float("nan")]}))
+    [{'month': '2025-01-01T00:00:00.000', 'age': None}]
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
 def records_to_columns(records: Any) -> tuple[dict[str, np.ndarray], int]:
@@ -468,8 +482,6 @@ def create_app(service: Service):
     >>> client.post("/predict", json=[{"y": 2.5}]).json()["problems"][0]["problem"]
     'extra column'
     """
-    import json
-
     from fastapi import FastAPI, Request
     from fastapi.responses import JSONResponse
 
