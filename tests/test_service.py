@@ -148,6 +148,10 @@ def test_service_bad_input(registry, saved_registry, tmp_path, january):
         Service(registry).predict([1, 2])
     with pytest.raises(ValueError, match="canary_share must be between 0 and 1; got 2"):
         Service(registry, canary_share=2)
+    with pytest.raises(ValueError, match="on_problem key must be one of .*; got 'out of rang'"):
+        Service(registry, on_problem={"out of rang": "refuse"})
+    with pytest.raises(TypeError, match="on_problem must be a mapping .*; got 'refuse'"):
+        Service(registry, on_problem="refuse")
     shutil.copytree(saved_registry, tmp_path / "idle")
     with pytest.raises(ValueError, match="has no production version; promote one"):
         Service(Registry(tmp_path / "idle"))

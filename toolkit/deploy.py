@@ -106,6 +106,19 @@ _PROBLEM_COLUMNS = ["column", "problem", "action", "rows", "detail"]
 _TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
+def _actions(on_problem: Mapping[str, str] | None) -> dict[str, str]:
+    """:data:`DEFAULT_ACTIONS` with the caller's overrides, checked."""
+    if on_problem is not None and not isinstance(on_problem, Mapping):
+        raise TypeError(f"on_problem must be a mapping such as {{'out of range': 'refuse'}}; "
+                        f"got {_short(on_problem)}.")
+    actions = dict(DEFAULT_ACTIONS)
+    for kind, action in (on_problem or {}).items():
+        check_one_of(kind, "on_problem key", PROBLEM_KINDS)
+        check_one_of(action, f"on_problem[{kind!r}]", ("refuse", "warn"))
+        actions[kind] = action
+    return actions
+
+
 def _kind_of(series: pd.Series) -> str:
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
@@ -327,11 +340,7 @@ class InputSchema:
         ``columns`` maps names to arrays of length ``n``: a frame's columns, or JSON records
         gathered by column (see :func:`toolkit.service.records_to_columns`).
         """
-        actions = dict(DEFAULT_ACTIONS)
-        for kind, action in (on_problem or {}).items():
-            check_one_of(kind, "on_problem key", PROBLEM_KINDS)
-            check_one_of(action, f"on_problem[{kind!r}]", ("refuse", "warn"))
-            actions[kind] = action
+        actions = _actions(on_problem)
         found: list[tuple[str, str, str, np.ndarray, str]] = []
 
         def flag(column: str, problem: str, rows: np.ndarray, detail: str) -> None:

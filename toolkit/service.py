@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validation import _short, check_probability
-from toolkit.deploy import InputSchema, ModelBundle, Registry, _problem_table
+from toolkit.deploy import InputSchema, ModelBundle, Registry, _actions, _problem_table
 
 __all__ = ["LOG_COLUMNS", "RequestRefused", "Service", "compare_roles", "create_app", "records_to_columns",
            "shadow_agreement", "to_records"]
@@ -151,6 +151,7 @@ class Service:
             raise TypeError(f"registry must be a toolkit.deploy.Registry; got {type(registry).__name__}.")
         self.registry = registry
         self.canary_share = check_probability(canary_share, "canary_share")
+        _actions(on_problem)  # checked now, not at the first request
         self.on_problem = dict(on_problem or {})
         self.seed = seed
         self._rng = np.random.default_rng(seed)
