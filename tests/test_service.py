@@ -296,3 +296,26 @@ def test_compare_roles_and_shadow_agreement(registry, january, models):
         shadow_agreement(log.drop(columns=["request_id"]))
     with pytest.raises(TypeError, match="log must be a pandas DataFrame"):
         compare_roles([])
+
+
+def test_a_locked_log_is_a_clear_error_and_a_503(registry, january, monkeypatch):
+    import sqlite3
+
+    import toolkit.service
+
+    monkeypatch.setattr(toolkit.service, "LOG_TIMEOUT_S", 0.2)
+    service = Service(registry)
+    client = TestClient(create_app(service))
+    holder = sqlite3.connect(service.log_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process is writing the log
+    try:
+        with pytest.raises(TimeoutError,
+                           match="prediction log .* stayed locked by another process for 0.2 s"):
+            service.predict(january.head(2))
+        busy = client.post("/predict", json=_records(january.head(2)))
+        assert busy.status_code == 503 and "stayed locked" in busy.json()["detail"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert service.log().empty
+    assert len(service.predict(january.head(2))) == 2 and len(service.log()) == 2

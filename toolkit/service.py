@@ -32,12 +32,14 @@ import pandas as pd
 from toolkit._validation import _short, check_probability
 from toolkit.deploy import InputSchema, ModelBundle, Registry, _actions, _problem_table
 
-__all__ = ["LOG_COLUMNS", "RequestRefused", "Service", "compare_roles", "create_app", "records_to_columns",
-           "shadow_agreement", "to_records"]
+__all__ = ["LOG_COLUMNS", "LOG_TIMEOUT_S", "RequestRefused", "Service", "compare_roles", "create_app",
+           "records_to_columns", "shadow_agreement", "to_records"]
 
 #: The fixed columns of the prediction log, before one column per input feature.
 LOG_COLUMNS = ["request_id", "logged_at", "month", "model_version", "role", "returned", "score",
                "decision", "problems", "latency_ms"]
+#: Seconds a request waits for another process writing the prediction log before giving up.
+LOG_TIMEOUT_S = 5.0
 _SQL_TYPES = {"numeric": "REAL", "integer": "INTEGER", "boolean": "INTEGER"}
 
 
@@ -162,7 +164,8 @@ class Service:
         self.reload()
         self.log_path = Path(log_path) if log_path is not None else registry.root / "predictions.sqlite"
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.log_path, check_same_thread=False, isolation_level=None)
+        self._conn = sqlite3.connect(self.log_path, check_same_thread=False, isolation_level=None,
+                                     timeout=LOG_TIMEOUT_S)
         # WAL + synchronous=NORMAL: a commit is not fsynced, so a power cut may lose the last few
         # requests' log rows but never corrupts the log; fsync per request would cost milliseconds.
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -318,9 +321,19 @@ class Service:
         sql = (f"INSERT INTO predictions ({', '.join(chr(34) + c + chr(34) for c in names)}) "
                f"VALUES ({', '.join('?' * len(names))})")
         with self._lock:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(sql, rows)
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:  # another writer held the log too long
+                raise TimeoutError(
+                    f"the prediction log {str(self.log_path)!r} stayed locked by another process for "
+                    f"{LOG_TIMEOUT_S:g} s; these {n} answers were not returned, so nothing goes "
+                    "unlogged. Try again.") from error
+            try:
+                self._conn.executemany(sql, rows)
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def _log_refusal(self, request_id: str, problems: pd.DataFrame, n: int) -> None:
         text = "; ".join(f"{c}: {p}" for c, p in problems[["column", "problem"]].itertuples(index=False))
@@ -503,6 +516,8 @@ def create_app(service: Service):
         except RequestRefused as refused:
             body = {"detail": str(refused), "problems": refused.problems.to_dict("records")}
             return JSONResponse(body, 422)
+        except TimeoutError as error:  # the log is busy: say so, and let the client retry
+            return JSONResponse({"detail": str(error)}, 503)
         columns = [result[c].tolist() for c in ("score", "decision", "model_version", "problems")]
         predictions = [{"score": s, "decision": d, "model_version": v, "problems": p}
                        for s, d, v, p in zip(*columns, strict=True)]
