@@ -14,27 +14,26 @@ free loopback port. Side by side, in one interleaved loop so both see the same m
 Goal (issue 10): HTTP + validation + logging add at most 5 ms to a single-row request at p50
 (p50 of 1. minus p50 of 2.), and the 1,000-row month takes under 1 s.
 
-Measured on the reference machine (2 cores, loaded by five other jobs, so absolute times are
-about twice a quiet machine's; the overhead is the difference of two p50s taken in the same loop):
+Measured on the reference machine (2 cores shared with other jobs; the overhead is the
+difference of two p50s taken in the same loop), 2026-11-28, 300 requests per size:
 
-    (2026-11-28 20:35, load average 5.4-7.1 on 2 cores, 300 requests per size, LogisticRegression)
+    20:40, load average 2.1-2.6 (the quietest moment of the day)
     what                        rows  req/s  p50 ms  p99 ms  CPU ms/request
-    POST /predict (uvicorn)        1   21.9    45.5    89.5   22.3
-    Service.predict in-process     1   24.4    40.9    72.3   21.0
-    pipeline.predict_proba         1   32.2    32.1    57.1   16.4
-    POST /predict (uvicorn)      100   20.0    51.1    81.9   25.4
-    Service.predict in-process   100   22.5    43.7    79.8   23.2
-    pipeline.predict_proba       100   32.5    31.4    57.7   16.7
-    overhead over predict_proba, 1 row: p50 wall 13.4 ms (HTTP + validation + logging), 8.9 ms
-        (validation + logging, in-process); CPU 5.8 and 4.6 ms per request
-    inside the server, check + scoring p50 34.3 ms (so the check ~2 ms); HTTP, JSON and the log
-        write add 11.2 ms of wall time, of which ~1.3 ms is CPU: the rest is waiting for a core
-    overhead, 100 rows: p50 wall 19.7 / 12.3 ms; CPU 8.7 / 6.4 ms
-    prediction log: 14 µs per row written (1,000-row executemany; 47 µs in a busier run)
-    replay of the 1,029-row January: 0.10 s in-process, 0.11 s as one HTTP request (goal < 1 s: met)
-    Single-row goal (<= 5 ms at p50): not shown on this loaded machine; the CPU-time overhead
-    (5.8 ms, itself inflated by the load: predict_proba alone used 16.4 ms of CPU) is at the
-    goal's edge. Re-measure on a quiet machine.
+    POST /predict (uvicorn)        1   58.4    16.5    21.6   17.2
+    Service.predict in-process     1   62.8    15.3    19.7   15.9
+    pipeline.predict_proba         1   77.7    12.7    14.6   12.9
+    POST /predict (uvicorn)      100   47.3    20.6    37.6   20.7
+    Service.predict in-process   100   54.7    17.6    29.5   18.0
+    pipeline.predict_proba       100   72.8    13.5    18.5   13.5
+    overhead over predict_proba, 1 row: 3.8 ms at p50 (goal <= 5 ms: met); validation + logging
+        alone 2.6 ms; the server's logged check + scoring is 14.1 ms, so HTTP + JSON + log 2.4 ms
+    overhead, 100 rows: 7.1 ms (validation + logging alone 4.1 ms)
+    prediction log: 12.5 us per row written (1,000-row executemany)
+    replay of the 1,029-row January: 0.033 s in-process, 0.047 s as one HTTP request (goal < 1 s)
+
+    20:35, load average 5.4-7.1: 1 row 45.5 ms p50 over HTTP against 32.1 ms for predict_proba,
+    overhead 13.4 ms of wall time but 5.8 ms of CPU: under that load most of it is two processes
+    waiting for a core. The month replay: 0.11 s over HTTP.
 """
 
 from __future__ import annotations
