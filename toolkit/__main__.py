@@ -1,8 +1,9 @@
-"""Command line: ``python -m toolkit doctor | run | learner``.
+"""Command line: ``python -m toolkit doctor | run | learner | serve``.
 
 - ``doctor``  checks a learner's setup and prints a pass/fail table to paste to an instructor.
 - ``run``     executes notebooks with a fresh kernel, with timings (``--in-place`` stores outputs).
 - ``learner`` writes a learner copy of the course: solution cells replaced by ``answer = ...``.
+- ``serve``   serves the registry's production model over HTTP (FastAPI + uvicorn).
 """
 
 from __future__ import annotations
@@ -51,6 +52,22 @@ def _cmd_learner(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from toolkit.deploy import Registry
+    from toolkit.service import Service, create_app
+
+    try:
+        service = Service(Registry(args.registry), log_path=args.log)
+    except (FileNotFoundError, ValueError) as error:  # no registry, or nothing in production
+        print(f"cannot serve: {error}", file=sys.stderr)
+        return 1
+    print(f"serving {service.versions} from {args.registry} on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run(create_app(service), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m toolkit", description=__doc__.splitlines()[0])
@@ -66,6 +83,13 @@ def main(argv: list[str] | None = None) -> int:
     learner.add_argument("--overwrite", action="store_true",
                          help="replace notebooks already in --out (a learner's work is lost)")
     learner.set_defaults(func=_cmd_learner)
+    serve = sub.add_parser("serve", help="serve the registry's production model over HTTP")
+    serve.add_argument("--registry", default=str(ROOT / "artifacts" / "registry"),
+                       help="registry folder (default: ./artifacts/registry)")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)")
+    serve.add_argument("--log", default=None, help="prediction log (default: in the registry folder)")
+    serve.set_defaults(func=_cmd_serve)
     args = parser.parse_args(argv)
     return args.func(args)
 

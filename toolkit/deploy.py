@@ -1,0 +1,982 @@
+"""Deployment: a model leaves the notebook saved safely, described, guarded and registered.
+
+Four pieces, in the order a model meets them on its way to production:
+
+- :class:`InputSchema` records what the training data looked like (columns, dtypes, ranges,
+  categories, missing values) and checks every request against it, so bad input is refused or
+  flagged with a tidy table of problems instead of crashing deep inside the pipeline.
+- :class:`ModelCard` describes the model for the people who use it: training window, features,
+  metrics against the baselines, business value, threshold, intended use and known limits.
+- :func:`save_model` / :func:`load_model` write and read a model directory with skops (never
+  pickle: loading a pickle runs whatever code the file asks for). The types the file needs are
+  recorded at save time and a file asking for anything else is refused at load time.
+- :class:`Registry` keeps numbered versions (``v1``, ``v2``, ...) on disk with a SQLite index
+  and moves them through the stages ``registered -> shadow -> canary -> production -> archived``.
+
+The service that answers requests with the production model is in :mod:`toolkit.service`.
+
+>>> import pandas as pd
+>>> schema = InputSchema.from_frame(pd.DataFrame({"charges": [10.0, 50.0], "plan": ["a", "b"]}))
+>>> schema.validate(pd.DataFrame({"charges": [5000.0], "plan": ["a"]}))[["column", "problem", "action"]]
+    column       problem action
+0  charges  out of range   warn
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import platform
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from toolkit._validation import _short, check_dataframe, check_one_of, check_probability
+
+__all__ = [
+    "DEFAULT_ACTIONS",
+    "DEFAULT_REGISTRY",
+    "LOCK_TIMEOUT_S",
+    "MAX_CHECKED_CATEGORIES",
+    "MIN_ROWS_FOR_SHARE",
+    "MISSING_SPIKE",
+    "PROBLEM_KINDS",
+    "RANGE_TOLERANCE",
+    "SKLEARN_TREE_TYPES",
+    "STAGES",
+    "TRANSITIONS",
+    "InputSchema",
+    "ModelBundle",
+    "ModelCard",
+    "Registry",
+    "load_model",
+    "save_model",
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: scikit-learn's own tree structures, which skops (0.16) reports as untrusted: a tree's arrays
+#: are handed to compiled code, so skops wants someone to vouch for the file. save_model trusts
+#: them for a model *you* just trained; load_model then trusts them only in a file whose bytes
+#: are unchanged since (SHA-256). Gradient boosting and random forests need them.
+SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
+                      "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+#: Where :class:`Registry` keeps its versions unless told otherwise (git-ignored).
+DEFAULT_REGISTRY = ROOT / "artifacts" / "registry"
+
+# --- input schema: named defaults --------------------------------------------------------------
+#: A number may lie this share of the training span (max - min) beyond the training range before
+#: it is "out of range": a slightly older customer is normal, a charge 100 times too big is not.
+RANGE_TOLERANCE = 0.1
+#: A column's missing share may exceed its training share by this much before it is a "spike".
+MISSING_SPIKE = 0.2
+#: Shares (missing spike) are judged only on requests with at least this many rows: one row
+#: with a missing age is normal, 30 of 40 rows missing it is a broken pipeline.
+MIN_ROWS_FOR_SHARE = 20
+#: Text columns with at most this many distinct training values have their categories checked.
+MAX_CHECKED_CATEGORIES = 40
+
+#: Every problem :meth:`InputSchema.validate` reports, with its default action.
+#: Refused: the model cannot give a trustworthy answer (a column it needs is absent, a value is
+#: not even of the right type, a value is missing where training never had a gap, or the request
+#: is empty). Warned: the model can still answer, but a human should look (a value outside what
+#: training saw, a category it never saw, many more gaps than usual, a column it does not use).
+DEFAULT_ACTIONS = {
+    "no rows": "refuse",
+    "missing column": "refuse",
+    "wrong dtype": "refuse",
+    "missing values": "refuse",
+    "extra column": "warn",
+    "out of range": "warn",
+    "unseen category": "warn",
+    "missing spike": "warn",
+}
+PROBLEM_KINDS = tuple(DEFAULT_ACTIONS)
+_PROBLEM_COLUMNS = ["column", "problem", "action", "rows", "detail"]
+_TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
+
+def _actions(on_problem: Mapping[str, str] | None) -> dict[str, str]:
+    """:data:`DEFAULT_ACTIONS` with the caller's overrides, checked."""
+    if on_problem is not None and not isinstance(on_problem, Mapping):
+        raise TypeError(f"on_problem must be a mapping such as {{'out of range': 'refuse'}}; "
+                        f"got {_short(on_problem)}.")
+    actions = dict(DEFAULT_ACTIONS)
+    for kind, action in (on_problem or {}).items():
+        check_one_of(kind, "on_problem key", PROBLEM_KINDS)
+        check_one_of(action, f"on_problem[{kind!r}]", ("refuse", "warn"))
+        actions[kind] = action
+    return actions
+
+
+def _kind_of(series: pd.Series) -> str:
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "category"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "numeric"
+    return "text"
+
+
+@dataclass(frozen=True)
+class _Column:
+    """What the schema remembers about one training column."""
+
+    name: str
+    kind: str  # numeric, integer, boolean, datetime, category, text
+    dtype: str  # the training dtype, e.g. "float64", "datetime64[ns]" (text: see _TEXT_DTYPE)
+    missing_share: float
+    minimum: float | None = None
+    maximum: float | None = None
+    categories: list[str] | None = None
+
+    @property
+    def low(self) -> float:
+        return self.minimum - RANGE_TOLERANCE * (self.maximum - self.minimum)
+
+    @property
+    def high(self) -> float:
+        return self.maximum + RANGE_TOLERANCE * (self.maximum - self.minimum)
+
+
+def _describe_column(name: str, series: pd.Series) -> _Column:
+    kind = _kind_of(series)
+    share = float(series.isna().mean())
+    low = high = None
+    categories = None
+    if kind in ("numeric", "integer") and series.notna().any():
+        low, high = float(series.min()), float(series.max())
+    if kind == "category":
+        categories = [str(c) for c in series.cat.categories]
+    elif kind == "text":
+        distinct = series.dropna().unique()
+        if len(distinct) <= MAX_CHECKED_CATEGORIES:
+            categories = sorted(str(v) for v in distinct)
+    dtype = str(series.dtype) if kind in ("numeric", "integer", "datetime") else kind
+    return _Column(name, kind, dtype, share, low, high, categories)
+
+
+def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floats from any array, and the mask of values that are not numbers at all."""
+    if values.dtype.kind in "fiub":
+        return values.astype("float64"), np.zeros(len(values), dtype=bool)
+    try:
+        return values.astype("float64"), np.zeros(len(values), dtype=bool)
+    except (TypeError, ValueError):  # some value is not a number: find which, one by one
+        out = np.full(len(values), np.nan)
+        bad = np.zeros(len(values), dtype=bool)
+        for i, (value, missing) in enumerate(zip(values, pd.isna(values), strict=True)):
+            try:
+                out[i] = np.nan if missing else float(value)
+            except (TypeError, ValueError):
+                bad[i] = True
+        return out, bad
+
+
+def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Convert one column to its training dtype: (values, unconvertible mask, missing mask).
+
+    Works on numpy arrays rather than pandas Series: a one-row request must be checked in well
+    under a millisecond per column, and each pandas call costs tens of microseconds.
+    """
+    n = len(values)
+    kind = spec.kind
+    if kind in ("numeric", "integer"):
+        out, bad = _numbers(values)
+        missing = np.isnan(out) & ~bad
+        if kind == "integer":
+            bad |= ~missing & ~bad & (out != np.floor(out))
+            if not missing.any() and not bad.any():
+                out = out.astype(spec.dtype)
+        return out, bad, missing
+    if kind == "datetime":
+        if values.dtype.kind == "M":
+            out = values.astype(spec.dtype)
+        else:
+            try:
+                out = np.array(values, dtype=spec.dtype)
+            except (TypeError, ValueError):
+                out = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce",
+                                     format="ISO8601").to_numpy().astype(spec.dtype)
+        missing = np.isnat(out)
+        bad = missing & ~pd.isna(values) if values.dtype.kind == "O" else np.zeros(n, dtype=bool)
+        return out, bad, missing & ~bad
+    if kind == "boolean":
+        if values.dtype.kind == "b":
+            return values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        missing = pd.isna(values)
+        mapped = [_BOOLEANS.get(v, None) if isinstance(v, (bool, int, str, np.bool_, np.integer)) else None
+                  for v in values]
+        bad = np.array([m is None for m in mapped], dtype=bool) & ~missing
+        if not (missing | bad).any():
+            return np.array(mapped, dtype=bool), bad, missing
+        return np.array([np.nan if m is None else m for m in mapped], dtype=object), bad, missing
+    if kind == "category" and isinstance(values, pd.Categorical):
+        return _recode(spec, values), np.zeros(n, dtype=bool), values.codes < 0
+    # text and category: strings, with NaN for missing
+    missing = pd.isna(values)
+    text = values.astype(object)
+    if not all(isinstance(v, str) for v in text[~missing]):
+        text = np.array([np.nan if m else str(v) for v, m in zip(text, missing, strict=True)], dtype=object)
+    elif missing.any():
+        text = np.where(missing, np.nan, text)
+    if kind == "category":
+        known = {c: i for i, c in enumerate(spec.categories)}
+        extra = sorted({v for v in text[~missing] if v not in known})
+        known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
+        codes = np.array([-1 if m else known[v] for v, m in zip(text, missing, strict=True)], dtype="int32")
+        dtype = _categorical_dtype(tuple(spec.categories) + tuple(extra))
+        out = pd.Categorical.from_codes(codes, dtype=dtype)
+        return out, np.zeros(n, dtype=bool), missing
+    return pd.array(text, dtype=_TEXT_DTYPE), np.zeros(n, dtype=bool), missing
+
+
+def _recode(spec: _Column, values: pd.Categorical) -> pd.Categorical:
+    """A categorical column onto the training categories (+ the unseen ones used), via its codes."""
+    labels = [str(c) for c in values.categories]
+    used = np.zeros(len(labels) + 1, dtype=bool)
+    used[values.codes] = True  # code -1 (missing) marks the last slot
+    known = {c: i for i, c in enumerate(spec.categories)}
+    extra = sorted(c for i, c in enumerate(labels) if used[i] and c not in known)
+    known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
+    mapping = np.array([known.get(c, -1) for c in labels] + [-1], dtype="int32")
+    dtype = _categorical_dtype(tuple(spec.categories) + tuple(extra))
+    return pd.Categorical.from_codes(mapping[values.codes], dtype=dtype)
+
+
+@functools.lru_cache(maxsize=256)
+def _categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    # building the categories' index is most of the cost of a one-row categorical: reuse it
+    return pd.CategoricalDtype(list(categories))
+
+
+# True == 1 and False == 0 as dict keys, so the numbers 1 and 0 map too
+_BOOLEANS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False,
+             "1": True, "0": False}
+
+
+@dataclass
+class InputSchema:
+    """What the training inputs looked like, to check a request against before scoring it.
+
+    Build it with :meth:`from_frame` on the training features. Per column it records the
+    dtype kind, the numeric range, the categories seen and the missing share.
+    :meth:`validate` lists the problems of a new frame, each with the action ``"refuse"`` or
+    ``"warn"`` (:data:`DEFAULT_ACTIONS`, changeable per call); :meth:`coerce` converts a
+    frame, e.g. JSON records, to the training dtypes.
+
+    Numbers are "out of range" beyond the training range widened by :data:`RANGE_TOLERANCE`
+    of its span. Dates are not range-checked: every new month lies after the training window
+    by design, so that check would flag every request; watching how dates move is monitoring's
+    job. Text columns with more than :data:`MAX_CHECKED_CATEGORIES` distinct values (ids, free
+    text, a long tail of device models) are not checked for unseen values: most new values
+    there are normal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> schema = InputSchema.from_frame(pd.DataFrame({"age": [20, 60], "plan": ["a", "b"]}))
+    >>> schema.to_frame()[["column", "kind", "minimum", "maximum", "categories"]]
+      column     kind  minimum  maximum categories
+    0    age  integer     20.0     60.0       None
+    1   plan     text      NaN      NaN     [a, b]
+    >>> schema.validate(pd.DataFrame({"age": [30]}))[["column", "problem", "action"]]
+      column          problem  action
+    0   plan  missing column  refuse
+    """
+
+    columns: list[_Column] = field(default_factory=list)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame) -> InputSchema:
+        """Record the schema of the training features ``df`` (the frame given to ``fit``)."""
+        df = check_dataframe(df, "df")
+        return cls([_describe_column(str(name), df[name]) for name in df.columns])
+
+    @property
+    def names(self) -> list[str]:
+        """The training columns, in training order."""
+        return [c.name for c in self.columns]
+
+    def __repr__(self) -> str:
+        return f"InputSchema({len(self.columns)} columns: {', '.join(self.names)})"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per column: kind, dtype, missing share, range and categories."""
+        rows = [asdict(c) | {"column": c.name} for c in self.columns]
+        order = ["column", "kind", "dtype", "missing_share", "minimum", "maximum", "categories"]
+        return pd.DataFrame(rows, columns=order)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (what ``schema.json`` holds)."""
+        return {"columns": [asdict(c) for c in self.columns]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> InputSchema:
+        """The inverse of :meth:`to_dict`."""
+        return cls([_Column(**c) for c in data["columns"]])
+
+    def _inspect(self, columns: Mapping[str, np.ndarray], n: int, index: Any = None,
+                 on_problem: Mapping[str, str] | None = None,
+                 ) -> tuple[pd.DataFrame, list[tuple[str, str, str, np.ndarray, str]]]:
+        """Coerce the columns and find their problems: (frame, [(column, problem, action, rows, detail)]).
+
+        ``columns`` maps names to arrays of length ``n``: a frame's columns, or JSON records
+        gathered by column (see :func:`toolkit.service.records_to_columns`).
+        """
+        actions = _actions(on_problem)
+        found: list[tuple[str, str, str, np.ndarray, str]] = []
+
+        def flag(column: str, problem: str, rows: np.ndarray, detail: str) -> None:
+            found.append((column, problem, actions[problem], rows, detail))
+
+        everyone = np.ones(n, dtype=bool)
+        if n == 0:
+            flag("(all)", "no rows", everyone, "the request holds no rows to score")
+        names = set(self.names)
+        for col in columns:
+            if col not in names:
+                flag(str(col), "extra column", everyone, "not a training column; it is ignored")
+        out = {}
+        for spec in self.columns:
+            if spec.name not in columns:
+                flag(spec.name, "missing column", everyone, f"the model needs it ({spec.kind})")
+                continue
+            raw = columns[spec.name]
+            values, bad, missing = _coerce(spec, raw)
+            out[spec.name] = values
+            if bad.any():
+                flag(spec.name, "wrong dtype", bad, f"expected {spec.kind}; got e.g. {_short(raw[bad][0])}")
+            if missing.any() and spec.missing_share == 0:
+                flag(spec.name, "missing values", missing, "training had no missing values here")
+            elif n >= MIN_ROWS_FOR_SHARE and missing.mean() > spec.missing_share + MISSING_SPIKE:
+                flag(spec.name, "missing spike", missing,
+                     f"{missing.mean():.0%} missing; training had {spec.missing_share:.0%}")
+            if spec.minimum is not None:
+                with np.errstate(invalid="ignore"):
+                    outside = (values < spec.low) | (values > spec.high)
+                if outside.any():
+                    flag(spec.name, "out of range", outside,
+                         f"values from {values[outside].min():.4g} to {values[outside].max():.4g}; "
+                         f"training range {spec.minimum:.4g} to {spec.maximum:.4g}")
+            if spec.categories is not None:
+                if isinstance(values, pd.Categorical):  # unseen levels come after the training ones
+                    unseen = values.codes >= len(spec.categories)
+                else:
+                    known = set(spec.categories)
+                    unseen = np.array([not m and v not in known
+                                       for v, m in zip(values, missing, strict=True)], dtype=bool)
+                if unseen.any():
+                    new = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
+                    flag(spec.name, "unseen category", unseen, f"not seen in training: {new!r}")
+        frame = pd.DataFrame(out, index=index if index is not None else pd.RangeIndex(n))
+        return frame, found
+
+    def _inspect_frame(self, df: Any, on_problem: Mapping[str, str] | None = None):
+        if not isinstance(df, pd.DataFrame):
+            raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}.")
+        columns = {name: df[name].array if isinstance(df[name].dtype, pd.CategoricalDtype)
+                   else df[name].to_numpy() for name in df.columns}
+        return self._inspect(columns, len(df), df.index, on_problem)
+
+    def validate(self, df: pd.DataFrame, *, on_problem: Mapping[str, str] | None = None) -> pd.DataFrame:
+        """List the problems of ``df`` against this schema: one row per column and problem.
+
+        Parameters
+        ----------
+        df : pandas.DataFrame
+            The inputs to check, e.g. a request or a month of production data.
+        on_problem : mapping of str to {"refuse", "warn"}, optional
+            Overrides of :data:`DEFAULT_ACTIONS`, e.g. ``{"out of range": "refuse"}``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``column``, ``problem``, ``action``, ``rows`` (rows affected) and
+            ``detail``; empty (with those columns) when there is no problem.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> schema = InputSchema.from_frame(pd.DataFrame({"x": [1.0, 2.0]}))
+        >>> schema.validate(pd.DataFrame({"x": [1.5]})).empty
+        True
+        >>> schema.validate(pd.DataFrame({"x": ["abc"]}), on_problem={"wrong dtype": "warn"}).loc[0, "action"]
+        'warn'
+        """
+        _, found = self._inspect_frame(df, on_problem)
+        return _problem_table(found)
+
+    def coerce(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Return ``df``'s training columns converted to the training dtypes (unconvertible -> NaN).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> schema = InputSchema.from_frame(pd.DataFrame({"n": [1, 2], "on": [True, False]}))
+        >>> schema.coerce(pd.DataFrame({"on": ["true"], "n": ["3"]})).dtypes.astype(str).tolist()
+        ['int64', 'bool']
+        """
+        return self._inspect_frame(df)[0]
+
+
+_NO_PROBLEM = pd.DataFrame({"column": [], "problem": [], "action": [], "rows": np.array([], dtype="int64"),
+                            "detail": []}).astype({c: object for c in _PROBLEM_COLUMNS if c != "rows"})
+
+
+def _problem_table(found: Sequence[tuple]) -> pd.DataFrame:
+    if not found:  # the common case, kept cheap: building an empty frame costs a millisecond
+        return _NO_PROBLEM.copy()
+    rows = [(c, p, a, int(np.sum(r)), d) for c, p, a, r, d in found]
+    return pd.DataFrame(rows, columns=_PROBLEM_COLUMNS)
+
+
+# --- model card --------------------------------------------------------------------------------
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for dist in ("scikit-learn", "pandas", "numpy", "scipy", "skops", "ml-lifecycle-toolkit"):
+        try:
+            versions[dist] = version(dist)
+        except PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+@dataclass
+class ModelCard:
+    """A short, honest description of a model for the people who rely on it.
+
+    Metrics, baselines and business value are computed by the caller (notebook 05 decides the
+    model) and passed in; library versions are recorded automatically.
+
+    Parameters
+    ----------
+    name : str
+        What the model does, e.g. ``"Nimbus churn model"``.
+    trained_on : str
+        The training window, e.g. ``"2024-01 to 2024-12 (5,000 rows)"``.
+    features : list of str
+        The input columns the model needs.
+    metrics : dict of str to float
+        The model's held-out scores, e.g. ``{"roc_auc": 0.84}``.
+    baselines : dict of str to float
+        The same metrics for the baseline it must beat (notebook 02).
+    business_value : dict of str to float, optional
+        Euros per outcome relative to doing nothing: keys ``"tp"``, ``"fp"``, ``"fn"``, ``"tn"``.
+    threshold : float, default=0.5
+        Scores at or above it are decided "churns".
+    intended_use, limits : str, list of str
+        What it is for, and what it is known to get wrong.
+    version : str, optional
+        Filled in by :meth:`Registry.register`.
+
+    Examples
+    --------
+    >>> card = ModelCard("Churn", trained_on="2024", features=["age"], metrics={"roc_auc": 0.8},
+    ...                  baselines={"roc_auc": 0.5}, library_versions={"python": "3.11"})
+    >>> print(card.to_markdown().splitlines()[0])
+    # Model card: Churn
+    """
+
+    name: str
+    trained_on: str
+    features: list[str]
+    metrics: dict[str, float]
+    baselines: dict[str, float] = field(default_factory=dict)
+    business_value: dict[str, float] | None = None
+    threshold: float = 0.5
+    intended_use: str = ""
+    limits: list[str] = field(default_factory=list)
+    version: str | None = None
+    library_versions: dict[str, str] = field(default_factory=_library_versions)
+
+    def __post_init__(self) -> None:
+        for name in ("name", "trained_on", "intended_use"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a string; got {_short(getattr(self, name))}.")
+        if isinstance(self.features, str) or not all(isinstance(f, str) for f in self.features):
+            raise TypeError(f"features must be a list of column names; got {_short(self.features)}.")
+        for name in ("metrics", "baselines"):
+            values = getattr(self, name)
+            if not isinstance(values, Mapping) or not all(
+                    isinstance(v, (int, float, np.number)) for v in values.values()):
+                raise TypeError(f"{name} must map metric names to numbers; got {_short(values)}.")
+        if self.business_value is not None and set(self.business_value) != {"tp", "fp", "fn", "tn"}:
+            raise ValueError("business_value must map exactly 'tp', 'fp', 'fn', 'tn' to euros; "
+                             f"got keys {sorted(self.business_value)!r}.")
+        self.threshold = check_probability(self.threshold, "threshold")
+        self.metrics = {k: float(v) for k, v in self.metrics.items()}
+        self.baselines = {k: float(v) for k, v in self.baselines.items()}
+        self.limits = list(self.limits)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (what ``card.json`` holds)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> ModelCard:
+        """The inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+    def to_markdown(self) -> str:
+        """The card as Markdown (what ``card.md`` holds and notebooks display)."""
+        lines = [f"# Model card: {self.name}", ""]
+        if self.version:
+            lines += [f"**Version:** {self.version}", ""]
+        lines += [f"**Trained on:** {self.trained_on}", "",
+                  f"**Features ({len(self.features)}):** " + ", ".join(f"`{f}`" for f in self.features),
+                  "", "## Performance", "", "| metric | model | baseline |", "|---|---|---|"]
+        for metric, value in self.metrics.items():
+            base = self.baselines.get(metric)
+            lines.append(f"| {metric} | {value:.3f} | {'' if base is None else f'{base:.3f}'} |")
+        lines += ["", f"**Decision threshold:** {self.threshold:.2f} (score at or above it: churns)"]
+        if self.business_value:
+            values = ", ".join(f"{k.upper()} {v:+,.0f} €" for k, v in self.business_value.items())
+            lines += ["", f"**Business value per outcome:** {values}"]
+        lines += ["", "## Intended use", "", self.intended_use or "(not stated)", "",
+                  "## Known limits", ""]
+        lines += [f"- {limit}" for limit in self.limits] or ["(none stated)"]
+        lines += ["", "## Library versions", "",
+                  ", ".join(f"{k} {v}" for k, v in self.library_versions.items())]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        # short and machine-independent (no library versions): notebooks store this text
+        return f"ModelCard({self.name!r}, version={self.version!r}, threshold={self.threshold:.2f})"
+
+
+# --- save and load -----------------------------------------------------------------------------
+@dataclass
+class ModelBundle:
+    """A loaded model directory: the fitted pipeline with its card and schema."""
+
+    model: Any
+    card: ModelCard
+    schema: InputSchema
+    path: Path
+
+    def __repr__(self) -> str:
+        return f"ModelBundle({self.card.name!r}, version={self.card.version!r})"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_files(model: Any, directory: Path, card: ModelCard, schema: InputSchema,
+                 trusted: Sequence[str]) -> None:
+    import skops.io as sio
+
+    from toolkit.features import TRUSTED_TYPES
+
+    directory.mkdir(parents=True)
+    path = directory / "model.skops"
+    sio.dump(model, path)
+    untrusted = sorted(sio.get_untrusted_types(file=path))
+    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES) - set(SKLEARN_TREE_TYPES) - set(trusted))
+    if unknown:
+        raise ValueError(
+            f"model holds types that skops does not trust and toolkit does not know: {unknown!r}. "
+            "Pass them as trusted=[...] only if you wrote them or trust their source.")
+    manifest = {"format": 1, "untrusted_types": untrusted, "sha256": _sha256(path)}
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _write_card(directory, card)
+    (directory / "schema.json").write_text(json.dumps(schema.to_dict(), indent=2), encoding="utf-8")
+
+
+def _write_card(directory: Path, card: ModelCard) -> None:
+    (directory / "card.json").write_text(json.dumps(card.to_dict(), indent=2), encoding="utf-8")
+    (directory / "card.md").write_text(card.to_markdown(), encoding="utf-8")
+
+
+def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: InputSchema,
+               overwrite: bool = False, trusted: Sequence[str] = ()) -> Path:
+    """Save a fitted pipeline with skops, with its card and schema, into ``directory``.
+
+    The directory gets ``model.skops``, ``card.json``, ``card.md``, ``schema.json`` and
+    ``manifest.json`` (the types skops will have to trust, and the file's SHA-256). Files are
+    written to a temporary folder next to ``directory`` and renamed into place, so a crash never
+    leaves a half-written model.
+
+    Parameters
+    ----------
+    model : fitted estimator with ``predict_proba``
+        Usually a ``Pipeline(preprocessor, classifier)``.
+    directory : str or Path
+        Where to save. It must not exist yet unless ``overwrite=True``.
+    card : ModelCard
+        What the model is, for whom, and how good (saved as ``card.json`` and ``card.md``).
+    schema : InputSchema
+        The training inputs, to check requests against (saved as ``schema.json``).
+    overwrite : bool, default=False
+        Replace an existing directory (the old one is removed only after the new one is complete).
+    trusted : sequence of str, default=()
+        Extra types that you vouch for, beyond :data:`toolkit.features.TRUSTED_TYPES` (the
+        course's transformers) and :data:`SKLEARN_TREE_TYPES`.
+
+    Returns
+    -------
+    Path
+        The directory written.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={})
+    >>> path = save_model(model, tempfile.mkdtemp() + "/v1", card=card, schema=InputSchema.from_frame(X))
+    >>> sorted(p.name for p in path.iterdir())
+    ['card.json', 'card.md', 'manifest.json', 'model.skops', 'schema.json']
+    """
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(f"model must be a fitted classifier with predict_proba; got {type(model).__name__}.")
+    if not isinstance(card, ModelCard):
+        raise TypeError(f"card must be a ModelCard; got {type(card).__name__}.")
+    if not isinstance(schema, InputSchema):
+        raise TypeError(f"schema must be an InputSchema; got {type(schema).__name__}.")
+    directory = Path(directory)
+    if directory.exists() and not overwrite:
+        raise FileExistsError(f"directory {str(directory)!r} already exists; pass overwrite=True to "
+                              "replace it, or save to a new directory.")
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = directory.parent / f".{directory.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        _write_files(model, tmp, card, schema, trusted)
+        if directory.exists():
+            old = directory.parent / f".{directory.name}.old-{uuid.uuid4().hex[:8]}"
+            directory.rename(old)
+            tmp.rename(directory)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(directory)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return directory
+
+
+def load_model(directory: str | Path) -> ModelBundle:
+    """Load a directory written by :func:`save_model`, refusing a file that was changed.
+
+    skops never runs code from the file, but it must be told which non-standard types it may
+    build. This function trusts exactly the types recorded at save time, and refuses the file
+    when its bytes changed since (SHA-256) or when it asks for other types: such a file was
+    tampered with or comes from elsewhere, and loading it could build objects nobody checked.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={})
+    >>> path = save_model(model, tempfile.mkdtemp() + "/v1", card=card, schema=InputSchema.from_frame(X))
+    >>> bundle = load_model(path)
+    >>> (bundle.model.predict_proba(X) == model.predict_proba(X)).all()
+    np.True_
+    """
+    import skops.io as sio
+
+    directory = Path(directory)
+    needed = ["model.skops", "manifest.json", "card.json", "schema.json"]
+    absent = [name for name in needed if not (directory / name).is_file()]
+    if absent:
+        raise FileNotFoundError(f"directory {str(directory)!r} is not a saved model: {absent!r} missing.")
+    manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+    path = directory / "model.skops"
+    asked = sorted(sio.get_untrusted_types(file=path))
+    if asked != manifest["untrusted_types"]:
+        raise ValueError(
+            f"refusing to load {str(path)!r}: it asks skops to trust {asked!r}, but it was saved "
+            f"needing only {manifest['untrusted_types']!r}. The file was replaced or tampered with "
+            "after saving. Do not load it; save the model again from its training code.")
+    if _sha256(path) != manifest["sha256"]:
+        raise ValueError(
+            f"refusing to load {str(path)!r}: its contents changed since it was saved (SHA-256 "
+            "differs from manifest.json). Save the model again from its training code.")
+    model = sio.load(path, trusted=asked)
+    card = ModelCard.from_dict(json.loads((directory / "card.json").read_text(encoding="utf-8")))
+    schema = InputSchema.from_dict(json.loads((directory / "schema.json").read_text(encoding="utf-8")))
+    return ModelBundle(model, card, schema, directory)
+
+
+# --- registry ----------------------------------------------------------------------------------
+#: The stages a version can be in.
+STAGES = ("registered", "shadow", "canary", "production", "archived")
+#: Allowed moves, first key = from. Production is left only by promoting another version
+#: (which archives it) or by :meth:`Registry.rollback`, so the service always has a model.
+#: An archived version comes back only through :meth:`Registry.restore` (a deliberate act).
+TRANSITIONS = {
+    "registered": ("shadow", "canary", "production", "archived"),
+    "shadow": ("registered", "canary", "production", "archived"),
+    "canary": ("registered", "shadow", "production", "archived"),
+    "production": (),
+    "archived": (),
+}
+#: Seconds a registry operation waits for another process's lock before giving up.
+LOCK_TIMEOUT_S = 5.0
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS versions (
+    number INTEGER PRIMARY KEY, version TEXT UNIQUE NOT NULL, registered_at TEXT NOT NULL,
+    name TEXT, trained_on TEXT, metric TEXT, score REAL, stage TEXT NOT NULL, path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT NOT NULL, from_stage TEXT,
+    to_stage TEXT NOT NULL, at TEXT NOT NULL);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Registry:
+    """Numbered model versions on disk with a SQLite index, and the stage each one is in.
+
+    ``root/models/vN/`` holds each saved model (see :func:`save_model`); ``root/registry.sqlite``
+    indexes them. Every change runs in one ``BEGIN IMMEDIATE`` transaction, so two processes
+    registering at once get different version numbers and nothing is written half-way.
+
+    Parameters
+    ----------
+    root : str or Path, default=DEFAULT_REGISTRY
+        The registry folder (``artifacts/registry/`` in the repository, git-ignored).
+    create : bool, default=False
+        Start a new registry if ``root`` has none; otherwise a missing registry is an error.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={"roc_auc": 0.9})
+    >>> registry = Registry(tempfile.mkdtemp(), create=True)
+    >>> for _ in range(2):
+    ...     version = registry.register(model, card=card, schema=InputSchema.from_frame(X))
+    >>> _ = registry.promote("v1", "production")
+    >>> registry.promote("v2", "production")[["version", "stage", "metric", "score"]]
+      version       stage   metric  score
+    0      v1    archived  roc_auc    0.9
+    1      v2  production  roc_auc    0.9
+    >>> registry.rollback(), registry.stages()
+    ('v1', {'production': 'v1'})
+    """
+
+    def __init__(self, root: str | Path = DEFAULT_REGISTRY, *, create: bool = False) -> None:
+        if not isinstance(root, (str, Path)):
+            raise TypeError(f"root must be a path; got {type(root).__name__}.")
+        self.root = Path(root)
+        self.index = self.root / "registry.sqlite"
+        if not self.index.exists():
+            if not create:
+                raise FileNotFoundError(f"root {str(self.root)!r} holds no registry (no registry.sqlite); "
+                                        "pass create=True to start one there.")
+            (self.root / "models").mkdir(parents=True, exist_ok=True)
+            with contextlib.closing(sqlite3.connect(self.index)) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA_SQL)
+
+    # one connection per operation: cheap, safe across processes, and notices a deleted index
+    @contextlib.contextmanager
+    def _transaction(self, write: bool = True):
+        try:
+            conn = sqlite3.connect(f"file:{self.index}?mode=rw", uri=True, timeout=LOCK_TIMEOUT_S,
+                                   isolation_level=None)
+        except sqlite3.OperationalError as error:
+            raise FileNotFoundError(
+                f"the registry index {str(self.index)!r} is gone (deleted while in use?). The saved "
+                f"models are untouched in {str(self.root / 'models')!r}; restore the index from a "
+                "backup before registering or promoting again.") from error
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if "locked" in str(error) or "busy" in str(error):
+                raise TimeoutError(
+                    f"the registry index {str(self.index)!r} stayed locked by another process for "
+                    f"{LOCK_TIMEOUT_S:g} s; nothing was changed. Try again when it has finished.") from error
+            raise
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def register(self, model: Any, *, card: ModelCard, schema: InputSchema, metric: str | None = None,
+                 trusted: Sequence[str] = ()) -> str:
+        """Save ``model`` as the next version (``v1``, ``v2``, ...) in stage ``registered``.
+
+        ``metric`` names the card metric shown by :meth:`list_versions` (default: the first).
+        Returns the new version name.
+        """
+        if not isinstance(card, ModelCard):
+            raise TypeError(f"card must be a ModelCard; got {type(card).__name__}.")
+        if metric is not None:
+            check_one_of(metric, "metric", list(card.metrics))
+        metric = metric or next(iter(card.metrics), None)
+        models = self.root / "models"
+        tmp = models / f".tmp-{uuid.uuid4().hex[:8]}"
+        try:
+            save_model(model, tmp, card=card, schema=schema, trusted=trusted)  # the slow part, unlocked
+            with self._transaction() as conn:
+                number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions").fetchone()[0]
+                version = f"v{number}"
+                _write_card(tmp, replace(card, version=version))  # the caller's card is left as it was
+                conn.execute(
+                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)",
+                    (number, version, _now(), card.name, card.trained_on, metric,
+                     card.metrics.get(metric) if metric else None, f"models/{version}"))
+                conn.execute("INSERT INTO events (version, from_stage, to_stage, at) VALUES (?, NULL, ?, ?)",
+                             (version, "registered", _now()))
+                tmp.rename(models / version)  # last step: if it fails, the transaction rolls back
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return version
+
+    def list_versions(self) -> pd.DataFrame:
+        """One row per version: version, stage, training window, metric and its score, date."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT version, stage, trained_on, metric, score, registered_at "
+                                "FROM versions ORDER BY number").fetchall()
+        columns = ["version", "stage", "trained_on", "metric", "score", "registered_at"]
+        return pd.DataFrame(rows, columns=columns).astype({"score": "float64"})
+
+    def _stage_of(self, conn: sqlite3.Connection, version: Any) -> str:
+        if not isinstance(version, str):
+            raise TypeError(f"version must be a string such as 'v1'; got {_short(version)}.")
+        row = conn.execute("SELECT stage FROM versions WHERE version = ?", (version,)).fetchone()
+        if row is None:
+            known = [v for (v,) in conn.execute("SELECT version FROM versions ORDER BY number")]
+            raise ValueError(f"version {version!r} is not in the registry; it holds {known!r}.")
+        return row[0]
+
+    def _move(self, conn: sqlite3.Connection, version: str, old: str, new: str) -> None:
+        conn.execute("UPDATE versions SET stage = ? WHERE version = ?", (new, version))
+        conn.execute("INSERT INTO events (version, from_stage, to_stage, at) VALUES (?, ?, ?, ?)",
+                     (version, old, new, _now()))
+
+    def promote(self, version: str, stage: str) -> pd.DataFrame:
+        """Move ``version`` to ``stage`` (see :data:`TRANSITIONS`); return :meth:`list_versions`.
+
+        Each of shadow, canary and production holds one version at most: the version it held
+        goes back to ``registered``, or, for production, to ``archived``.
+        """
+        check_one_of(stage, "stage", STAGES[1:])
+        with self._transaction() as conn:
+            current = self._stage_of(conn, version)
+            if stage not in TRANSITIONS[current]:
+                hint = {"archived": " Call restore(version) first if you really want it back.",
+                        "production": " Promote another version to production, or call rollback()."}
+                raise ValueError(f"version {version!r} is {current!r}; it cannot move to {stage!r}. "
+                                 f"From {current!r} it may move to {list(TRANSITIONS[current])!r}."
+                                 + hint.get(current, ""))
+            if stage != "archived":
+                holders = conn.execute("SELECT version FROM versions WHERE stage = ?", (stage,)).fetchall()
+                for (holder,) in holders:
+                    self._move(conn, holder, stage, "archived" if stage == "production" else "registered")
+            self._move(conn, version, current, stage)
+        return self.list_versions()
+
+    def restore(self, version: str) -> pd.DataFrame:
+        """Bring an archived ``version`` back to ``registered``; return :meth:`list_versions`."""
+        with self._transaction() as conn:
+            current = self._stage_of(conn, version)
+            if current != "archived":
+                raise ValueError(f"version {version!r} is {current!r}, not 'archived'; only archived "
+                                 "versions can be restored.")
+            self._move(conn, version, current, "registered")
+        return self.list_versions()
+
+    def rollback(self) -> str:
+        """Put back the previous production version; the current one is archived. Returns it.
+
+        "Previous" is the most recent other version that was in production.
+        """
+        with self._transaction() as conn:
+            row = conn.execute("SELECT version FROM versions WHERE stage = 'production'").fetchone()
+            if row is None:
+                raise ValueError("there is no production version to roll back from.")
+            current = row[0]
+            earlier = conn.execute("SELECT version FROM events WHERE to_stage = 'production' "
+                                   "AND version != ? ORDER BY id DESC LIMIT 1", (current,)).fetchone()
+            if earlier is None:
+                raise ValueError(f"{current!r} is the only version ever in production; there is "
+                                 "nothing to roll back to.")
+            previous = earlier[0]
+            self._move(conn, current, "production", "archived")
+            self._move(conn, previous, self._stage_of(conn, previous), "production")
+        return previous
+
+    def stages(self) -> dict[str, str]:
+        """The version in each serving stage, e.g. ``{"production": "v2", "shadow": "v3"}``."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT stage, version FROM versions WHERE stage IN "
+                                "('production', 'shadow', 'canary')").fetchall()
+        return dict(rows)
+
+    def _signature(self) -> tuple:
+        """File sizes and times of the index (and its WAL): they change whenever it is written."""
+        signature = []
+        for path in (self.index, self.index.with_name(self.index.name + "-wal")):
+            try:
+                stat = path.stat()
+                signature.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                signature.append(None)
+        return tuple(signature)
+
+    def revision(self) -> int:
+        """A number that changes whenever a version is registered or moved (cheap to poll)."""
+        with self._transaction(write=False) as conn:
+            return conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+
+    def history(self) -> pd.DataFrame:
+        """Every stage change, oldest first: version, from_stage, to_stage, at."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT version, from_stage, to_stage, at FROM events ORDER BY id").fetchall()
+        return pd.DataFrame(rows, columns=["version", "from_stage", "to_stage", "at"])
+
+    def load(self, version: str | None = None, *, stage: str | None = None) -> ModelBundle:
+        """Load a version by name, or the one in ``stage`` (e.g. ``stage="production"``)."""
+        if (version is None) == (stage is None):
+            raise ValueError("pass exactly one of version or stage; got "
+                             f"version={version!r}, stage={stage!r}.")
+        with self._transaction(write=False) as conn:
+            if stage is not None:
+                check_one_of(stage, "stage", STAGES)
+                row = conn.execute("SELECT version FROM versions WHERE stage = ? ORDER BY number DESC",
+                                   (stage,)).fetchone()
+                if row is None:
+                    raise ValueError(f"no version is in stage {stage!r}; promote one first.")
+                version = row[0]
+            self._stage_of(conn, version)
+        return load_model(self.root / "models" / version)
+
+    def __repr__(self) -> str:
+        # the folder's name only: a full path differs between machines, and notebooks store this
+        return f"Registry({self.root.name!r})"
+
