@@ -205,8 +205,9 @@ register(Exercise(
     options=("all zeros", "an error", "plan_infrequent_sklearn", "plan_Basic"),
     mistakes=lambda: {
         "an error": "It would with scikit-learn's default handle_unknown='error'; "
-                    "make_preprocessor sets handle_unknown='infrequent_if_exist' so serving "
-                    "never crashes on a new level.",
+                    "make_preprocessor's one-hot step (RareLevelOneHot) behaves like "
+                    "handle_unknown='infrequent_if_exist', so serving never crashes on a new "
+                    "level.",
         "plan_infrequent_sklearn": "Unseen levels go to the 'infrequent' column only if there "
                                    "is one: the rarest plan in training covers "
                                    f"{_train()['plan'].value_counts(normalize=True).min():.0%} "
