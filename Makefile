@@ -52,8 +52,7 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(call check_python,$(PYTHON))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r $(LOCK)
-	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m pip install --quiet -r $(LOCK) -e ".[dev]"
 	$(PY) -m pip check
 	touch $(STAMP)
 

@@ -43,7 +43,7 @@ MINIMUMS = {
     "matplotlib": ("matplotlib", "3.8", True),
     "seaborn": ("seaborn", "0.13", True),
     "ipywidgets": ("ipywidgets", "8.1", True),
-    "skops": ("skops", "0.10", True),
+    "skops": ("skops", "0.11", True),
     "tqdm": ("tqdm", "4.66", True),
     "fastapi": ("fastapi", "0.115", True),
     "uvicorn": ("uvicorn", "0.30", True),
