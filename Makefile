@@ -1,28 +1,59 @@
-# Every target bootstraps .venv when it is missing or older than pyproject.toml, so on a fresh
-# machine with Python >= 3.10 and make, `make lab` and `make test` are all you need.
+# Every target bootstraps its virtual environment when it is missing or older than
+# pyproject.toml or the lock, so on a fresh machine with Python 3.11-3.13 and make,
+# `make lab` and `make test` are all you need.
+#
+# Two promises (docs/maintainers.md, "Versions"):
+# - .venv installs requirements-lock.txt, the exact tested releases: stored outputs reproduce.
+# - pyproject.toml's floors are true: `make test-min` runs everything at the floors
+#   (constraints-min.txt) and `make test-latest` at the newest releases, both with lax nbval.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
+LOCK   := requirements-lock.txt
+FLOORS := constraints-min.txt
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS  ?=
 
-.PHONY: help lab test execute learner lint bench doctor clean
+# test-min runs at the oldest supported Python, test-latest at the newest one found.
+MIN_PYTHON    ?= $(PYTHON)
+LATEST_PYTHON ?= $(PYTHON)
+# test-pythons: one locked venv per Python found here (pyenv's, or set PYENV_ROOT).
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON_VERSIONS ?= 3.11 3.12 3.13
+TOO_OLD_PYTHON ?= 3.10
+
+# Lax runs: outputs may print differently at other versions, nothing may fail. The browser
+# tests drive `make lab`, i.e. the locked .venv, so they belong to `make test` only.
+LAX_ARGS := --nbval-lax --ignore=tests/test_browser.py
+
+# Stop at once, before any venv is made, when a Python is missing or too old.
+define check_python
+@command -v $(1) >/dev/null 2>&1 || { echo "make: no Python found at '$(1)'. Install Python 3.11, 3.12 or 3.13 (https://www.python.org/downloads/ or 'pyenv install 3.12'), or use conda: 'conda env create -f environment.yml' brings its own Python."; exit 1; }
+@$(1) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "\nThis course needs Python 3.11, 3.12 or 3.13; $(1) is Python %d.%d.%d.\nInstall one (https://www.python.org/downloads/ or `pyenv install 3.12`) and run e.g. `make test PYTHON=python3.12`,\nor use conda, which brings its own Python: `conda env create -f environment.yml`.\n" % v[:3])'
+endef
+
+.PHONY: help lab test test-min test-latest test-pythons lock execute learner lint bench doctor clean
 
 help:
-	@echo "make lab      open the course in JupyterLab (installs everything on first run)"
-	@echo "make test     unit tests + every notebook under strict nbval"
-	@echo "make execute  re-run every notebook in place so stored outputs are current"
-	@echo "make learner  write learner/ (solutions removed) for a workshop"
-	@echo "make lint     ruff"
-	@echo "make bench    speed comparisons in benchmarks/"
-	@echo "make doctor   check this setup"
+	@echo "make lab           open the course in JupyterLab (installs everything on first run)"
+	@echo "make test          unit tests + every notebook under strict nbval (locked versions)"
+	@echo "make test-min      the same at the declared floors (constraints-min.txt), lax nbval"
+	@echo "make test-latest   the same at the newest releases (no lock), lax nbval"
+	@echo "make test-pythons  make test under every Python 3.11-3.13 found; 3.10 must be refused"
+	@echo "make lock          re-resolve requirements-lock.txt from the newest releases"
+	@echo "make execute       re-run every notebook in place so stored outputs are current"
+	@echo "make learner       write learner/ (solutions removed) for a workshop"
+	@echo "make lint          ruff"
+	@echo "make bench         speed comparisons in benchmarks/"
+	@echo "make doctor        check this setup"
 
-$(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed; got " + sys.version.split()[0])'
+$(STAMP): pyproject.toml $(LOCK)
+	$(call check_python,$(PYTHON))
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -r $(LOCK) -e ".[dev]"
+	$(PY) -m pip check
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -30,6 +61,53 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# --- the supported range ------------------------------------------------------------------
+.venv-min/.installed-min: pyproject.toml $(FLOORS)
+	$(call check_python,$(MIN_PYTHON))
+	test -x .venv-min/bin/python || $(MIN_PYTHON) -m venv .venv-min
+	.venv-min/bin/python -m pip install --quiet --upgrade pip
+	.venv-min/bin/python -m pip install --quiet -c $(FLOORS) -e ".[dev]"
+	touch $@
+
+test-min: .venv-min/.installed-min
+	.venv-min/bin/python -m pytest $(LAX_ARGS)
+
+# Always re-resolved: "latest" means the newest releases today, not when the venv was made.
+test-latest:
+	$(call check_python,$(LATEST_PYTHON))
+	test -x .venv-latest/bin/python || $(LATEST_PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --upgrade pip
+	.venv-latest/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[dev]"
+	.venv-latest/bin/python -m pytest $(LAX_ARGS)
+
+# The locked suite (strict nbval) under each Python, each in its own .venv-X.Y; a Python that
+# is not installed is skipped with the reason, and the one below the floor must be refused.
+test-pythons:
+	@for v in $(PYTHON_VERSIONS); do \
+	  py=$$(ls -d $(PYENV_ROOT)/versions/$$v.*/bin/python3 2>/dev/null | sort -V | tail -n 1); \
+	  if [ -z "$$py" ]; then echo "== Python $$v: SKIPPED, not found under $(PYENV_ROOT)/versions/"; continue; fi; \
+	  echo "== Python $$v: $$py"; \
+	  $(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$$v || exit 1; \
+	done
+	@py=$$(ls -d $(PYENV_ROOT)/versions/$(TOO_OLD_PYTHON).*/bin/python3 2>/dev/null | sort -V | tail -n 1); \
+	if [ -z "$$py" ]; then echo "== Python $(TOO_OLD_PYTHON): SKIPPED, not found under $(PYENV_ROOT)/versions/"; exit 0; fi; \
+	echo "== Python $(TOO_OLD_PYTHON): $$py must be refused"; \
+	if out=$$($(MAKE) --no-print-directory test PYTHON=$$py VENV=.venv-$(TOO_OLD_PYTHON) 2>&1); then \
+	  echo "FAIL: make test accepted Python $(TOO_OLD_PYTHON)"; exit 1; fi; \
+	echo "$$out" | grep -q "needs Python 3.11" || { echo "FAIL: unclear refusal:"; echo "$$out"; exit 1; }; \
+	test ! -e .venv-$(TOO_OLD_PYTHON) || { echo "FAIL: a venv was made for $(TOO_OLD_PYTHON)"; exit 1; }; \
+	echo "$$out"; echo "== Python $(TOO_OLD_PYTHON): refused, as it should be"
+
+# A fresh resolution of ".[dev]" at the newest releases, frozen. Review the diff, keep the
+# environment markers written by hand (see the file), then run make test-pythons.
+lock:
+	$(call check_python,$(PYTHON))
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e ".[dev]"
+	.venv-lock/bin/python -m pip freeze --exclude-editable > .venv-lock/freeze.txt
+	@echo "Wrote .venv-lock/freeze.txt: merge it into $(LOCK) (keep the header and the markers)."
 
 execute: $(STAMP)
 	$(PY) -m toolkit run --in-place $(NB)
@@ -44,8 +122,8 @@ doctor: $(STAMP)
 	$(PY) -m toolkit doctor
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet -c $(LOCK) -e ".[dev,bench]"
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) artifacts learner build *.egg-info
+	rm -rf .venv .venv-min .venv-latest .venv-lock .venv-3.* artifacts learner build *.egg-info

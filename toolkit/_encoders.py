@@ -88,7 +88,7 @@ def _to_datetime(series: pd.Series, fmt: str | None) -> pd.Series:
                 return pd.to_datetime(text.astype(str), format=fmt or "mixed", errors="coerce",
                                       utc=True).dt.tz_localize(None)
 
-        out = pd.Series(_via_distinct(series, parse, np.datetime64("NaT")), index=series.index)
+        out = pd.Series(_via_distinct(series, parse, np.datetime64("NaT", "ns")), index=series.index)
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_convert("UTC").dt.tz_localize(None)
     return out

@@ -273,10 +273,11 @@ def _cohen_kappa(a: pd.Series, b: pd.Series, labels: list) -> float:
     both = pd.concat([a, b], axis=1, join="inner")
     if len(both) == 0:
         return float("nan")
-    with warnings.catch_warnings():  # undefined kappa (one label only) is reported as NaN
+    # Undefined kappa (one label only) is NaN: scikit-learn >= 1.8 returns its default
+    # `replace_undefined_by=np.nan` with a warning, older releases divide 0 by 0 and warn.
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(cohen_kappa_score(both.iloc[:, 0], both.iloc[:, 1], labels=labels,
-                                       replace_undefined_by=np.nan))
+        return float(cohen_kappa_score(both.iloc[:, 0], both.iloc[:, 1], labels=labels))
 
 
 def annotator_agreement(annotations: pd.DataFrame, item: str = "customer_id",
