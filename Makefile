@@ -33,7 +33,7 @@ define check_python
 @$(1) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "\nThis course needs Python 3.11, 3.12 or 3.13; $(1) is Python %d.%d.%d.\nInstall one (https://www.python.org/downloads/ or `pyenv install 3.12`) and run e.g. `make test PYTHON=python3.12`,\nor use conda, which brings its own Python: `conda env create -f environment.yml`.\n" % v[:3])'
 endef
 
-.PHONY: help lab test test-min test-latest test-pythons lock execute learner lint bench doctor clean
+.PHONY: help lab test test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
 
 help:
 	@echo "make lab           open the course in JupyterLab (installs everything on first run)"
@@ -46,6 +46,7 @@ help:
 	@echo "make learner       write learner/ (solutions removed) for a workshop"
 	@echo "make lint          ruff"
 	@echo "make bench         speed comparisons in benchmarks/"
+	@echo "make bench-anchors drift against evidently and NannyML, in their own .venv-anchors"
 	@echo "make doctor        check this setup"
 
 $(STAMP): pyproject.toml $(LOCK)
@@ -124,6 +125,11 @@ doctor: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -c $(LOCK) -e ".[dev,bench]"
 	$(PY) benchmarks/run_all.py
+
+# evidently and NannyML need pandas < 3: they get their own .venv-anchors, never a dependency.
+bench-anchors:
+	sh benchmarks/anchors/setup.sh
+	.venv-anchors/bin/python benchmarks/anchors/bench_anchors.py --rows 1000000
 
 clean:
 	rm -rf .venv .venv-min .venv-latest .venv-lock .venv-3.* artifacts learner build *.egg-info

@@ -97,7 +97,7 @@ def test_04_sizes_quoted_in_prompts(nb04_text):
 
 @pytest.mark.parametrize("name, claim", [
     ("00_start_here.ipynb", "when four customers in five stay, a model that always says "
-                            "\"stays\" is right 80 % of the time"),
+                            '"stays" is right 80 % of the time'),
     ("03_features_by_dtype.ipynb", "not flattered by the four customers in five who stay"),
 ])
 def test_four_customers_in_five_stay(name, claim):
