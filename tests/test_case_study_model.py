@@ -33,7 +33,8 @@ def test_the_stored_decision_is_the_recomputed_one(selected):
     stored = modeling.case_study_model()
     assert (stored.C, stored.threshold, stored.oof_value) == (selected.C, selected.threshold,
                                                               selected.oof_value)
-    assert stored.cv_average_precision == pytest.approx(selected.cv_average_precision, abs=1e-4)
+    # stored to 4 decimals; other library versions (make test-min) move the 4th digit
+    assert stored.cv_average_precision == pytest.approx(selected.cv_average_precision, abs=5e-4)
     with pytest.raises(TypeError, match=r"recompute must be True or False; got 'yes'"):
         modeling.case_study_model(recompute="yes")
 
