@@ -995,14 +995,14 @@ CASE_STUDY_INTENDED_USE = (
     "A person makes every call; the score is a reason to call, never a verdict on a customer.")
 #: The known limits notebook 07's card lists: what 04-06 found the model gets wrong.
 CASE_STUDY_LIMITS = [
-    "Trained on 2024 labels as recorded: South's labels follow an older reading of 'churn' "
-    "(notebook 04), so its churners are under-found.",
-    "Cannot see why a customer is unhappy beyond the columns it has: price complaints are "
-    "missed (notebook 06).",
+    "Trained on 2024 labels as recorded: South's team recorded moves to the free tier as "
+    "'stayed' (notebooks 04 and 06), so South's churners are under-found.",
+    "Of the price words, only 'roaming' is in its bag of words: most price complaints are "
+    "invisible to it (notebook 06).",
     "A category it never saw in training (a new plan, a new payment method) is scored as "
     "'infrequent': answers for those customers are guesses until the model is retrained.",
-    "Fitted on 2024: the world it describes ages from the first production month on; watch it "
-    "(notebook 08).",
+    "Fitted on 2024 only: nothing guarantees that later months look like 2024, so its inputs and "
+    "answers must be watched (notebook 08).",
 ]
 #: The columns of the history that a request cannot carry: the label, and a leak (notebook 03).
 CASE_STUDY_NOT_SERVED = ("churned", "exit_survey_score")
