@@ -86,7 +86,7 @@ register(Exercise(
     activity="decide",
     hints=("For each problem ask: can the model still compute an answer from this request?",
            "A refusal turns away the whole request, every customer in it. Look at January's "
-           "validation above: what would refusing its one problem have cost?",
+           "validation above: what would refusing it for its problem have cost?",
            "Two problems leave the model without usable input; the other three leave it able "
            "to answer."),
     explanation="Refuse what the model cannot score (a needed column is absent, a value is not "
