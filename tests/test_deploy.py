@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+import toolkit.registry
 from toolkit import deploy, features
 from toolkit.datasets import load
 from toolkit.deploy import (
@@ -339,7 +340,7 @@ def test_rollback_restores_the_previous_production(registry, model, schema):
 
 def test_a_locked_index_times_out_and_changes_nothing(registry, model, schema, monkeypatch):
     registry.register(model, card=_card(), schema=schema)
-    monkeypatch.setattr(deploy, "LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(toolkit.registry, "LOCK_TIMEOUT_S", 0.2)
     holder = sqlite3.connect(registry.index, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process is in the middle of a change
     try:

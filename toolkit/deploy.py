@@ -12,6 +12,7 @@ Four pieces, in the order a model meets them on its way to production:
   recorded at save time and a file asking for anything else is refused at load time.
 - :class:`Registry` keeps numbered versions (``v1``, ``v2``, ...) on disk with a SQLite index
   and moves them through the stages ``registered -> shadow -> canary -> production -> archived``.
+  It lives in :mod:`toolkit.registry` and is re-exported here.
 
 The service that answers requests with the production model is in :mod:`toolkit.service`.
 
@@ -24,17 +25,14 @@ The service that answers requests with the production model is in :mod:`toolkit.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import platform
 import shutil
-import sqlite3
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +40,12 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validation import _short, check_dataframe, check_one_of, check_probability
+from toolkit.registry import DEFAULT_REGISTRY, LOCK_TIMEOUT_S, STAGES, TRANSITIONS, Registry
 
 __all__ = [
+    "CASE_STUDY_INTENDED_USE",
+    "CASE_STUDY_LIMITS",
+    "CASE_STUDY_NOT_SERVED",
     "DEFAULT_ACTIONS",
     "DEFAULT_REGISTRY",
     "LOCK_TIMEOUT_S",
@@ -59,11 +61,11 @@ __all__ = [
     "ModelBundle",
     "ModelCard",
     "Registry",
+    "case_study_card",
+    "case_study_registry",
     "load_model",
     "save_model",
 ]
-
-ROOT = Path(__file__).resolve().parents[1]
 
 #: scikit-learn's own tree structures, which skops (0.16) reports as untrusted: a tree's arrays
 #: are handed to compiled code, so skops wants someone to vouch for the file. save_model trusts
@@ -71,8 +73,6 @@ ROOT = Path(__file__).resolve().parents[1]
 #: are unchanged since (SHA-256). Gradient boosting and random forests need them.
 SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
                       "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
-#: Where :class:`Registry` keeps its versions unless told otherwise (git-ignored).
-DEFAULT_REGISTRY = ROOT / "artifacts" / "registry"
 
 # --- input schema: named defaults --------------------------------------------------------------
 #: A number may lie this share of the training span (max - min) beyond the training range before
@@ -195,48 +195,63 @@ def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndar
     Works on numpy arrays rather than pandas Series: a one-row request must be checked in well
     under a millisecond per column, and each pandas call costs tens of microseconds.
     """
+    if spec.kind in ("numeric", "integer"):
+        return _coerce_number(spec, values)
+    if spec.kind == "datetime":
+        return _coerce_datetime(spec, values)
+    if spec.kind == "boolean":
+        return _coerce_boolean(values)
+    if spec.kind == "category" and isinstance(values, pd.Categorical):
+        return _recode(spec, values), np.zeros(len(values), dtype=bool), values.codes < 0
+    return _coerce_text(spec, values)
+
+
+def _coerce_number(spec: _Column, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    out, bad = _numbers(values)
+    missing = np.isnan(out) & ~bad
+    if spec.kind == "integer":
+        bad |= ~missing & ~bad & (out != np.floor(out))
+        if not missing.any() and not bad.any():
+            out = out.astype(spec.dtype)
+    return out, bad, missing
+
+
+def _coerce_datetime(spec: _Column, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if values.dtype.kind == "M":
+        out = values.astype(spec.dtype)
+    else:
+        try:
+            out = np.array(values, dtype=spec.dtype)
+        except (TypeError, ValueError):
+            out = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce",
+                                 format="ISO8601").to_numpy().astype(spec.dtype)
+    missing = np.isnat(out)
+    bad = missing & ~pd.isna(values) if values.dtype.kind == "O" else np.zeros(len(values), dtype=bool)
+    return out, bad, missing & ~bad
+
+
+def _coerce_boolean(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if values.dtype.kind == "b":
+        return values, np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
+    missing = pd.isna(values)
+    mapped = [_BOOLEANS.get(v, None) if isinstance(v, (bool, int, str, np.bool_, np.integer)) else None
+              for v in values]
+    bad = np.array([m is None for m in mapped], dtype=bool) & ~missing
+    if not (missing | bad).any():
+        return np.array(mapped, dtype=bool), bad, missing
+    return np.array([np.nan if m is None else m for m in mapped], dtype=object), bad, missing
+
+
+def _coerce_text(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Text and category columns: strings, with NaN for missing (categories as a Categorical)."""
     n = len(values)
-    kind = spec.kind
-    if kind in ("numeric", "integer"):
-        out, bad = _numbers(values)
-        missing = np.isnan(out) & ~bad
-        if kind == "integer":
-            bad |= ~missing & ~bad & (out != np.floor(out))
-            if not missing.any() and not bad.any():
-                out = out.astype(spec.dtype)
-        return out, bad, missing
-    if kind == "datetime":
-        if values.dtype.kind == "M":
-            out = values.astype(spec.dtype)
-        else:
-            try:
-                out = np.array(values, dtype=spec.dtype)
-            except (TypeError, ValueError):
-                out = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce",
-                                     format="ISO8601").to_numpy().astype(spec.dtype)
-        missing = np.isnat(out)
-        bad = missing & ~pd.isna(values) if values.dtype.kind == "O" else np.zeros(n, dtype=bool)
-        return out, bad, missing & ~bad
-    if kind == "boolean":
-        if values.dtype.kind == "b":
-            return values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-        missing = pd.isna(values)
-        mapped = [_BOOLEANS.get(v, None) if isinstance(v, (bool, int, str, np.bool_, np.integer)) else None
-                  for v in values]
-        bad = np.array([m is None for m in mapped], dtype=bool) & ~missing
-        if not (missing | bad).any():
-            return np.array(mapped, dtype=bool), bad, missing
-        return np.array([np.nan if m is None else m for m in mapped], dtype=object), bad, missing
-    if kind == "category" and isinstance(values, pd.Categorical):
-        return _recode(spec, values), np.zeros(n, dtype=bool), values.codes < 0
-    # text and category: strings, with NaN for missing
     missing = pd.isna(values)
     text = values.astype(object)
     if not all(isinstance(v, str) for v in text[~missing]):
         text = np.array([np.nan if m else str(v) for v, m in zip(text, missing, strict=True)], dtype=object)
     elif missing.any():
         text = np.where(missing, np.nan, text)
-    if kind == "category":
+    if spec.kind == "category":
         known = {c: i for i, c in enumerate(spec.categories)}
         extra = sorted({v for v in text[~missing] if v not in known})
         known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
@@ -269,6 +284,35 @@ def _categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
 # True == 1 and False == 0 as dict keys, so the numbers 1 and 0 map too
 _BOOLEANS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False,
              "1": True, "0": False}
+
+
+def _check_missing(spec: _Column, missing: np.ndarray, n: int, flag) -> None:
+    if missing.any() and spec.missing_share == 0:
+        flag(spec.name, "missing values", missing, "training had no missing values here")
+    elif n >= MIN_ROWS_FOR_SHARE and missing.mean() > spec.missing_share + MISSING_SPIKE:
+        flag(spec.name, "missing spike", missing,
+             f"{missing.mean():.0%} missing; training had {spec.missing_share:.0%}")
+
+
+def _check_range(spec: _Column, values: np.ndarray, flag) -> None:
+    with np.errstate(invalid="ignore"):
+        outside = (values < spec.low) | (values > spec.high)
+    if outside.any():
+        flag(spec.name, "out of range", outside,
+             f"values from {values[outside].min():.4g} to {values[outside].max():.4g}; "
+             f"training range {spec.minimum:.4g} to {spec.maximum:.4g}")
+
+
+def _check_categories(spec: _Column, values: Any, missing: np.ndarray, flag) -> None:
+    if isinstance(values, pd.Categorical):  # unseen levels come after the training ones
+        unseen = values.codes >= len(spec.categories)
+    else:
+        known = set(spec.categories)
+        unseen = np.array([not m and v not in known for v, m in zip(values, missing, strict=True)],
+                          dtype=bool)
+    if unseen.any():
+        new = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
+        flag(spec.name, "unseen category", unseen, f"not seen in training: {new!r}")
 
 
 @dataclass
@@ -363,28 +407,11 @@ class InputSchema:
             out[spec.name] = values
             if bad.any():
                 flag(spec.name, "wrong dtype", bad, f"expected {spec.kind}; got e.g. {_short(raw[bad][0])}")
-            if missing.any() and spec.missing_share == 0:
-                flag(spec.name, "missing values", missing, "training had no missing values here")
-            elif n >= MIN_ROWS_FOR_SHARE and missing.mean() > spec.missing_share + MISSING_SPIKE:
-                flag(spec.name, "missing spike", missing,
-                     f"{missing.mean():.0%} missing; training had {spec.missing_share:.0%}")
+            _check_missing(spec, missing, n, flag)
             if spec.minimum is not None:
-                with np.errstate(invalid="ignore"):
-                    outside = (values < spec.low) | (values > spec.high)
-                if outside.any():
-                    flag(spec.name, "out of range", outside,
-                         f"values from {values[outside].min():.4g} to {values[outside].max():.4g}; "
-                         f"training range {spec.minimum:.4g} to {spec.maximum:.4g}")
+                _check_range(spec, values, flag)
             if spec.categories is not None:
-                if isinstance(values, pd.Categorical):  # unseen levels come after the training ones
-                    unseen = values.codes >= len(spec.categories)
-                else:
-                    known = set(spec.categories)
-                    unseen = np.array([not m and v not in known
-                                       for v, m in zip(values, missing, strict=True)], dtype=bool)
-                if unseen.any():
-                    new = sorted({str(v) for v in np.asarray(values, dtype=object)[unseen]})
-                    flag(spec.name, "unseen category", unseen, f"not seen in training: {new!r}")
+                _check_categories(spec, values, missing, flag)
         frame = pd.DataFrame(out, index=index if index is not None else pd.RangeIndex(n))
         return frame, found
 
@@ -720,263 +747,123 @@ def load_model(directory: str | Path) -> ModelBundle:
     return ModelBundle(model, card, schema, directory)
 
 
-# --- registry ----------------------------------------------------------------------------------
-#: The stages a version can be in.
-STAGES = ("registered", "shadow", "canary", "production", "archived")
-#: Allowed moves, first key = from. Production is left only by promoting another version
-#: (which archives it) or by :meth:`Registry.rollback`, so the service always has a model.
-#: An archived version comes back only through :meth:`Registry.restore` (a deliberate act).
-TRANSITIONS = {
-    "registered": ("shadow", "canary", "production", "archived"),
-    "shadow": ("registered", "canary", "production", "archived"),
-    "canary": ("registered", "shadow", "production", "archived"),
-    "production": (),
-    "archived": (),
-}
-#: Seconds a registry operation waits for another process's lock before giving up.
-LOCK_TIMEOUT_S = 5.0
-
-_SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS versions (
-    number INTEGER PRIMARY KEY, version TEXT UNIQUE NOT NULL, registered_at TEXT NOT NULL,
-    name TEXT, trained_on TEXT, metric TEXT, score REAL, stage TEXT NOT NULL, path TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT NOT NULL, from_stage TEXT,
-    to_stage TEXT NOT NULL, at TEXT NOT NULL);
-"""
+# --- the case study as notebook 07 deploys it --------------------------------------------------
+#: What notebook 07's card says the Nimbus model is for (:func:`case_study_registry` uses it too).
+CASE_STUDY_INTENDED_USE = (
+    "Each month, rank Nimbus Mobile's current customers by their chance of churning in the next "
+    "month, so that the retention team calls those at or above the threshold with an offer. "
+    "A person makes every call; the score is a reason to call, never a verdict on a customer.")
+#: The known limits notebook 07's card lists: what 04-06 found the model gets wrong.
+CASE_STUDY_LIMITS = [
+    "Trained on 2024 labels as recorded: South's team recorded moves to the free tier as "
+    "'stayed' (notebooks 04 and 06), so South's churners are under-found.",
+    "Of the price words, only 'roaming' is in its bag of words: most price complaints are "
+    "invisible to it (notebook 06).",
+    "A category it never saw in training (a new plan, a new payment method) is scored as "
+    "'infrequent': answers for those customers are guesses until the model is retrained.",
+    "Fitted on 2024 only: nothing guarantees that later months look like 2024, so its inputs and "
+    "answers must be watched (notebook 08).",
+]
+#: The columns of the history that a request cannot carry: the label, and a leak (notebook 03).
+CASE_STUDY_NOT_SERVED = ("churned", "exit_survey_score")
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+def case_study_card(selected: Any = None) -> ModelCard:
+    """The model card of the Nimbus churn model, as notebook 07 writes it.
 
-
-class Registry:
-    """Numbered model versions on disk with a SQLite index, and the stage each one is in.
-
-    ``root/models/vN/`` holds each saved model (see :func:`save_model`); ``root/registry.sqlite``
-    indexes them. Every change runs in one ``BEGIN IMMEDIATE`` transaction, so two processes
-    registering at once get different version numbers and nothing is written half-way.
+    Metrics are notebook 05's, measured once on the test months (October-December 2024) by the
+    model trained on January-September at 05's threshold, beside today's rule (the scope's
+    rule of thumb) on the same rows. Business value is the scope's mapping
+    (:func:`toolkit.scoping.case_study_scope`).
 
     Parameters
     ----------
-    root : str or Path, default=DEFAULT_REGISTRY
-        The registry folder (``artifacts/registry/`` in the repository, git-ignored).
-    create : bool, default=False
-        Start a new registry if ``root`` has none; otherwise a missing registry is an error.
+    selected : toolkit.modeling.SelectedModel, optional
+        The deployed model (``case_study_model("history")``); built when not given.
+
+    Returns
+    -------
+    ModelCard
+        With ``average_precision``, ``roc_auc``, ``precision``, ``recall`` and ``value_eur``.
 
     Examples
     --------
-    >>> import tempfile, pandas as pd
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
-    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={"roc_auc": 0.9})
-    >>> registry = Registry(tempfile.mkdtemp(), create=True)
-    >>> for _ in range(2):
-    ...     version = registry.register(model, card=card, schema=InputSchema.from_frame(X))
-    >>> _ = registry.promote("v1", "production")
-    >>> registry.promote("v2", "production")[["version", "stage", "metric", "score"]]
-      version       stage   metric  score
-    0      v1    archived  roc_auc    0.9
-    1      v2  production  roc_auc    0.9
-    >>> registry.rollback(), registry.stages()
-    ('v1', {'production': 'v1'})
+    >>> card = case_study_card()
+    >>> card.threshold, list(card.metrics)[:2], card.business_value["fp"]
+    (0.3, ['average_precision', 'roc_auc'], -30.0)
     """
+    from sklearn.metrics import average_precision_score, precision_score, recall_score, roc_auc_score
 
-    def __init__(self, root: str | Path = DEFAULT_REGISTRY, *, create: bool = False) -> None:
-        if not isinstance(root, (str, Path)):
-            raise TypeError(f"root must be a path; got {type(root).__name__}.")
-        self.root = Path(root)
-        self.index = self.root / "registry.sqlite"
-        if not self.index.exists():
-            if not create:
-                raise FileNotFoundError(f"root {str(self.root)!r} holds no registry (no registry.sqlite); "
-                                        "pass create=True to start one there.")
-            (self.root / "models").mkdir(parents=True, exist_ok=True)
-            with contextlib.closing(sqlite3.connect(self.index)) as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA_SQL)
+    from toolkit.datasets import load
+    from toolkit.modeling import SelectedModel, case_study_model
+    from toolkit.scoping import business_value, case_study_scope, rule_predictions
 
-    # one connection per operation: cheap, safe across processes, and notices a deleted index
-    @contextlib.contextmanager
-    def _transaction(self, write: bool = True):
-        try:
-            conn = sqlite3.connect(f"file:{self.index}?mode=rw", uri=True, timeout=LOCK_TIMEOUT_S,
-                                   isolation_level=None)
-        except sqlite3.OperationalError as error:
-            raise FileNotFoundError(
-                f"the registry index {str(self.index)!r} is gone (deleted while in use?). The saved "
-                f"models are untouched in {str(self.root / 'models')!r}; restore the index from a "
-                "backup before registering or promoting again.") from error
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield conn
-            conn.execute("COMMIT")
-        except sqlite3.OperationalError as error:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            if "locked" in str(error) or "busy" in str(error):
-                raise TimeoutError(
-                    f"the registry index {str(self.index)!r} stayed locked by another process for "
-                    f"{LOCK_TIMEOUT_S:g} s; nothing was changed. Try again when it has finished.") from error
-            raise
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-        finally:
-            conn.close()
+    if selected is None:
+        selected = case_study_model("history")
+    if not isinstance(selected, SelectedModel):
+        raise TypeError(f"selected must be a toolkit.modeling.SelectedModel (case_study_model(...)); "
+                        f"got {type(selected).__name__}.")
+    scope = case_study_scope()
+    money = scope.economics.outcome_values()
+    history = load("history")
+    test = history[history["month"] >= "2024-10-01"]
+    X_test, y_test = test.drop(columns=list(CASE_STUDY_NOT_SERVED)), test["churned"]
+    proba = case_study_model("train").pipeline.predict_proba(X_test)[:, 1]
+    scored = {"model": (proba, (proba >= selected.threshold).astype(int)),
+              "rule": (rule_predictions(X_test, scope.rule),) * 2}
+    metrics = {}
+    for name, (score, decision) in scored.items():
+        metrics[name] = {"average_precision": average_precision_score(y_test, score),
+                         "roc_auc": roc_auc_score(y_test, score),
+                         "precision": precision_score(y_test, decision, zero_division=0),
+                         "recall": recall_score(y_test, decision),
+                         "value_eur": business_value(y_test, decision, money)}
+    rows = len(history)
+    return ModelCard(
+        "Nimbus churn model", trained_on=f"2024-01 to {selected.trained_until} ({rows:,} rows)",
+        features=[c for c in history.columns if c not in CASE_STUDY_NOT_SERVED],
+        metrics={k: round(float(v), 4) for k, v in metrics["model"].items()},
+        baselines={k: round(float(v), 4) for k, v in metrics["rule"].items()},
+        business_value=money, threshold=selected.threshold,
+        intended_use=CASE_STUDY_INTENDED_USE, limits=list(CASE_STUDY_LIMITS))
 
-    def register(self, model: Any, *, card: ModelCard, schema: InputSchema, metric: str | None = None,
-                 trusted: Sequence[str] = ()) -> str:
-        """Save ``model`` as the next version (``v1``, ``v2``, ...) in stage ``registered``.
 
-        ``metric`` names the card metric shown by :meth:`list_versions` (default: the first).
-        Returns the new version name.
-        """
-        if not isinstance(card, ModelCard):
-            raise TypeError(f"card must be a ModelCard; got {type(card).__name__}.")
-        if metric is not None:
-            check_one_of(metric, "metric", list(card.metrics))
-        metric = metric or next(iter(card.metrics), None)
-        models = self.root / "models"
-        tmp = models / f".tmp-{uuid.uuid4().hex[:8]}"
-        try:
-            save_model(model, tmp, card=card, schema=schema, trusted=trusted)  # the slow part, unlocked
-            with self._transaction() as conn:
-                number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions").fetchone()[0]
-                version = f"v{number}"
-                _write_card(tmp, replace(card, version=version))  # the caller's card is left as it was
-                conn.execute(
-                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)",
-                    (number, version, _now(), card.name, card.trained_on, metric,
-                     card.metrics.get(metric) if metric else None, f"models/{version}"))
-                conn.execute("INSERT INTO events (version, from_stage, to_stage, at) VALUES (?, NULL, ?, ?)",
-                             (version, "registered", _now()))
-                tmp.rename(models / version)  # last step: if it fails, the transaction rolls back
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return version
+def case_study_registry(directory: str | Path) -> Registry:
+    """A new registry in ``directory`` whose ``v1`` is the case-study model, in production.
 
-    def list_versions(self) -> pd.DataFrame:
-        """One row per version: version, stage, training window, metric and its score, date."""
-        with self._transaction(write=False) as conn:
-            rows = conn.execute("SELECT version, stage, trained_on, metric, score, registered_at "
-                                "FROM versions ORDER BY number").fetchall()
-        columns = ["version", "stage", "trained_on", "metric", "score", "registered_at"]
-        return pd.DataFrame(rows, columns=columns).astype({"score": "float64"})
+    ``v1`` is ``modeling.case_study_model("history")``'s pipeline (notebook 05's model refitted
+    on all of 2024), with :func:`case_study_card` and an :class:`InputSchema` recorded from the
+    2024 features a request can carry (no ``churned``, no ``exit_survey_score``). This is the
+    registry notebook 07 builds step by step; notebooks 08 and 09 start from it.
 
-    def _stage_of(self, conn: sqlite3.Connection, version: Any) -> str:
-        if not isinstance(version, str):
-            raise TypeError(f"version must be a string such as 'v1'; got {_short(version)}.")
-        row = conn.execute("SELECT stage FROM versions WHERE version = ?", (version,)).fetchone()
-        if row is None:
-            known = [v for (v,) in conn.execute("SELECT version FROM versions ORDER BY number")]
-            raise ValueError(f"version {version!r} is not in the registry; it holds {known!r}.")
-        return row[0]
+    Parameters
+    ----------
+    directory : str or Path
+        Where to create the registry. It must not hold one already.
 
-    def _move(self, conn: sqlite3.Connection, version: str, old: str, new: str) -> None:
-        conn.execute("UPDATE versions SET stage = ? WHERE version = ?", (new, version))
-        conn.execute("INSERT INTO events (version, from_stage, to_stage, at) VALUES (?, ?, ?, ?)",
-                     (version, old, new, _now()))
+    Returns
+    -------
+    Registry
 
-    def promote(self, version: str, stage: str) -> pd.DataFrame:
-        """Move ``version`` to ``stage`` (see :data:`TRANSITIONS`); return :meth:`list_versions`.
+    Examples
+    --------
+    >>> import tempfile
+    >>> registry = case_study_registry(tempfile.mkdtemp())
+    >>> registry.stages(), registry.list_versions()["metric"].tolist()
+    ({'production': 'v1'}, ['average_precision'])
+    """
+    from toolkit.datasets import load
+    from toolkit.modeling import case_study_model
 
-        Each of shadow, canary and production holds one version at most: the version it held
-        goes back to ``registered``, or, for production, to ``archived``.
-        """
-        check_one_of(stage, "stage", STAGES[1:])
-        with self._transaction() as conn:
-            current = self._stage_of(conn, version)
-            if stage not in TRANSITIONS[current]:
-                hint = {"archived": " Call restore(version) first if you really want it back.",
-                        "production": " Promote another version to production, or call rollback()."}
-                raise ValueError(f"version {version!r} is {current!r}; it cannot move to {stage!r}. "
-                                 f"From {current!r} it may move to {list(TRANSITIONS[current])!r}."
-                                 + hint.get(current, ""))
-            if stage != "archived":
-                holders = conn.execute("SELECT version FROM versions WHERE stage = ?", (stage,)).fetchall()
-                for (holder,) in holders:
-                    self._move(conn, holder, stage, "archived" if stage == "production" else "registered")
-            self._move(conn, version, current, stage)
-        return self.list_versions()
-
-    def restore(self, version: str) -> pd.DataFrame:
-        """Bring an archived ``version`` back to ``registered``; return :meth:`list_versions`."""
-        with self._transaction() as conn:
-            current = self._stage_of(conn, version)
-            if current != "archived":
-                raise ValueError(f"version {version!r} is {current!r}, not 'archived'; only archived "
-                                 "versions can be restored.")
-            self._move(conn, version, current, "registered")
-        return self.list_versions()
-
-    def rollback(self) -> str:
-        """Put back the previous production version; the current one is archived. Returns it.
-
-        "Previous" is the most recent other version that was in production.
-        """
-        with self._transaction() as conn:
-            row = conn.execute("SELECT version FROM versions WHERE stage = 'production'").fetchone()
-            if row is None:
-                raise ValueError("there is no production version to roll back from.")
-            current = row[0]
-            earlier = conn.execute("SELECT version FROM events WHERE to_stage = 'production' "
-                                   "AND version != ? ORDER BY id DESC LIMIT 1", (current,)).fetchone()
-            if earlier is None:
-                raise ValueError(f"{current!r} is the only version ever in production; there is "
-                                 "nothing to roll back to.")
-            previous = earlier[0]
-            self._move(conn, current, "production", "archived")
-            self._move(conn, previous, self._stage_of(conn, previous), "production")
-        return previous
-
-    def stages(self) -> dict[str, str]:
-        """The version in each serving stage, e.g. ``{"production": "v2", "shadow": "v3"}``."""
-        with self._transaction(write=False) as conn:
-            rows = conn.execute("SELECT stage, version FROM versions WHERE stage IN "
-                                "('production', 'shadow', 'canary')").fetchall()
-        return dict(rows)
-
-    def _signature(self) -> tuple:
-        """File sizes and times of the index (and its WAL): they change whenever it is written."""
-        signature = []
-        for path in (self.index, self.index.with_name(self.index.name + "-wal")):
-            try:
-                stat = path.stat()
-                signature.append((stat.st_mtime_ns, stat.st_size))
-            except FileNotFoundError:
-                signature.append(None)
-        return tuple(signature)
-
-    def revision(self) -> int:
-        """A number that changes whenever a version is registered or moved (cheap to poll)."""
-        with self._transaction(write=False) as conn:
-            return conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
-
-    def history(self) -> pd.DataFrame:
-        """Every stage change, oldest first: version, from_stage, to_stage, at."""
-        with self._transaction(write=False) as conn:
-            rows = conn.execute("SELECT version, from_stage, to_stage, at FROM events ORDER BY id").fetchall()
-        return pd.DataFrame(rows, columns=["version", "from_stage", "to_stage", "at"])
-
-    def load(self, version: str | None = None, *, stage: str | None = None) -> ModelBundle:
-        """Load a version by name, or the one in ``stage`` (e.g. ``stage="production"``)."""
-        if (version is None) == (stage is None):
-            raise ValueError("pass exactly one of version or stage; got "
-                             f"version={version!r}, stage={stage!r}.")
-        with self._transaction(write=False) as conn:
-            if stage is not None:
-                check_one_of(stage, "stage", STAGES)
-                row = conn.execute("SELECT version FROM versions WHERE stage = ? ORDER BY number DESC",
-                                   (stage,)).fetchone()
-                if row is None:
-                    raise ValueError(f"no version is in stage {stage!r}; promote one first.")
-                version = row[0]
-            self._stage_of(conn, version)
-        return load_model(self.root / "models" / version)
-
-    def __repr__(self) -> str:
-        # the folder's name only: a full path differs between machines, and notebooks store this
-        return f"Registry({self.root.name!r})"
-
+    if not isinstance(directory, (str, Path)):
+        raise TypeError(f"directory must be a path; got {_short(directory)}.")
+    if (Path(directory) / "registry.sqlite").exists():
+        raise FileExistsError(f"directory {str(directory)!r} already holds a registry; open it with "
+                              "Registry(directory), or pass an empty directory.")
+    selected = case_study_model("history")
+    X = load("history").drop(columns=list(CASE_STUDY_NOT_SERVED))
+    registry = Registry(directory, create=True)
+    version = registry.register(selected.pipeline, card=case_study_card(selected),
+                                schema=InputSchema.from_frame(X))
+    registry.promote(version, "production")
+    return registry

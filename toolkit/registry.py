@@ -1,0 +1,301 @@
+"""The model registry: numbered model versions on disk, a SQLite index, and their stages.
+
+A version is a model directory written by :func:`toolkit.deploy.save_model` (model, card,
+schema, manifest). :class:`Registry` numbers them (``v1``, ``v2``, ...) and moves them through
+the stages ``registered -> shadow -> canary -> production -> archived``; every change is one
+SQLite transaction, so two processes registering at once never corrupt the index.
+:mod:`toolkit.deploy` re-exports everything here, so ``deploy.Registry`` keeps working.
+
+>>> STAGES
+('registered', 'shadow', 'canary', 'production', 'archived')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from toolkit._shared import REPO_ROOT
+from toolkit._validation import _short, check_one_of
+
+if TYPE_CHECKING:  # toolkit.deploy imports this module: import it back only when needed
+    from toolkit.deploy import InputSchema, ModelBundle, ModelCard
+
+__all__ = ["DEFAULT_REGISTRY", "LOCK_TIMEOUT_S", "STAGES", "TRANSITIONS", "Registry"]
+
+#: Where :class:`Registry` keeps its versions unless told otherwise (git-ignored).
+DEFAULT_REGISTRY = REPO_ROOT / "artifacts" / "registry"
+
+#: The stages a version can be in.
+STAGES = ("registered", "shadow", "canary", "production", "archived")
+#: Allowed moves, first key = from. Production is left only by promoting another version
+#: (which archives it) or by :meth:`Registry.rollback`, so the service always has a model.
+#: An archived version comes back only through :meth:`Registry.restore` (a deliberate act).
+TRANSITIONS = {
+    "registered": ("shadow", "canary", "production", "archived"),
+    "shadow": ("registered", "canary", "production", "archived"),
+    "canary": ("registered", "shadow", "production", "archived"),
+    "production": (),
+    "archived": (),
+}
+#: Seconds a registry operation waits for another process's lock before giving up.
+LOCK_TIMEOUT_S = 5.0
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS versions (
+    number INTEGER PRIMARY KEY, version TEXT UNIQUE NOT NULL, registered_at TEXT NOT NULL,
+    name TEXT, trained_on TEXT, metric TEXT, score REAL, stage TEXT NOT NULL, path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT NOT NULL, from_stage TEXT,
+    to_stage TEXT NOT NULL, at TEXT NOT NULL);
+"""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Registry:
+    """Numbered model versions on disk with a SQLite index, and the stage each one is in.
+
+    ``root/models/vN/`` holds each saved model (see :func:`toolkit.deploy.save_model`);
+    ``root/registry.sqlite`` indexes them. Every change runs in one ``BEGIN IMMEDIATE``
+    transaction, so two processes registering at once get different version numbers and nothing
+    is written half-way.
+
+    Parameters
+    ----------
+    root : str or Path, default=DEFAULT_REGISTRY
+        The registry folder (``artifacts/registry/`` in the repository, git-ignored).
+    create : bool, default=False
+        Start a new registry if ``root`` has none; otherwise a missing registry is an error.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from toolkit.deploy import InputSchema, ModelCard
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={"roc_auc": 0.9})
+    >>> registry = Registry(tempfile.mkdtemp(), create=True)
+    >>> for _ in range(2):
+    ...     version = registry.register(model, card=card, schema=InputSchema.from_frame(X))
+    >>> _ = registry.promote("v1", "production")
+    >>> registry.promote("v2", "production")[["version", "stage", "metric", "score"]]
+      version       stage   metric  score
+    0      v1    archived  roc_auc    0.9
+    1      v2  production  roc_auc    0.9
+    >>> registry.rollback(), registry.stages()
+    ('v1', {'production': 'v1'})
+    """
+
+    def __init__(self, root: str | Path = DEFAULT_REGISTRY, *, create: bool = False) -> None:
+        if not isinstance(root, (str, Path)):
+            raise TypeError(f"root must be a path; got {type(root).__name__}.")
+        self.root = Path(root)
+        self.index = self.root / "registry.sqlite"
+        if not self.index.exists():
+            if not create:
+                raise FileNotFoundError(f"root {str(self.root)!r} holds no registry (no registry.sqlite); "
+                                        "pass create=True to start one there.")
+            (self.root / "models").mkdir(parents=True, exist_ok=True)
+            with contextlib.closing(sqlite3.connect(self.index)) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA_SQL)
+
+    # one connection per operation: cheap, safe across processes, and notices a deleted index
+    @contextlib.contextmanager
+    def _transaction(self, write: bool = True):
+        try:
+            conn = sqlite3.connect(f"file:{self.index}?mode=rw", uri=True, timeout=LOCK_TIMEOUT_S,
+                                   isolation_level=None)
+        except sqlite3.OperationalError as error:
+            raise FileNotFoundError(
+                f"the registry index {str(self.index)!r} is gone (deleted while in use?). The saved "
+                f"models are untouched in {str(self.root / 'models')!r}; restore the index from a "
+                "backup before registering or promoting again.") from error
+        try:
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            if "locked" in str(error) or "busy" in str(error):
+                raise TimeoutError(
+                    f"the registry index {str(self.index)!r} stayed locked by another process for "
+                    f"{LOCK_TIMEOUT_S:g} s; nothing was changed. Try again when it has finished.") from error
+            raise
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def register(self, model: Any, *, card: ModelCard, schema: InputSchema, metric: str | None = None,
+                 trusted: Sequence[str] = ()) -> str:
+        """Save ``model`` as the next version (``v1``, ``v2``, ...) in stage ``registered``.
+
+        ``metric`` names the card metric shown by :meth:`list_versions` (default: the first).
+        Returns the new version name.
+        """
+        from toolkit.deploy import ModelCard, _write_card, save_model
+
+        if not isinstance(card, ModelCard):
+            raise TypeError(f"card must be a ModelCard; got {type(card).__name__}.")
+        if metric is not None:
+            check_one_of(metric, "metric", list(card.metrics))
+        metric = metric or next(iter(card.metrics), None)
+        models = self.root / "models"
+        tmp = models / f".tmp-{uuid.uuid4().hex[:8]}"
+        try:
+            save_model(model, tmp, card=card, schema=schema, trusted=trusted)  # the slow part, unlocked
+            with self._transaction() as conn:
+                number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions").fetchone()[0]
+                version = f"v{number}"
+                _write_card(tmp, replace(card, version=version))  # the caller's card is left as it was
+                conn.execute(
+                    "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)",
+                    (number, version, _now(), card.name, card.trained_on, metric,
+                     card.metrics.get(metric) if metric else None, f"models/{version}"))
+                conn.execute("INSERT INTO events (version, from_stage, to_stage, at) VALUES (?, NULL, ?, ?)",
+                             (version, "registered", _now()))
+                tmp.rename(models / version)  # last step: if it fails, the transaction rolls back
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return version
+
+    def list_versions(self) -> pd.DataFrame:
+        """One row per version: version, stage, training window, metric and its score, date."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT version, stage, trained_on, metric, score, registered_at "
+                                "FROM versions ORDER BY number").fetchall()
+        columns = ["version", "stage", "trained_on", "metric", "score", "registered_at"]
+        return pd.DataFrame(rows, columns=columns).astype({"score": "float64"})
+
+    def _stage_of(self, conn: sqlite3.Connection, version: Any) -> str:
+        if not isinstance(version, str):
+            raise TypeError(f"version must be a string such as 'v1'; got {_short(version)}.")
+        row = conn.execute("SELECT stage FROM versions WHERE version = ?", (version,)).fetchone()
+        if row is None:
+            known = [v for (v,) in conn.execute("SELECT version FROM versions ORDER BY number")]
+            raise ValueError(f"version {version!r} is not in the registry; it holds {known!r}.")
+        return row[0]
+
+    def _move(self, conn: sqlite3.Connection, version: str, old: str, new: str) -> None:
+        conn.execute("UPDATE versions SET stage = ? WHERE version = ?", (new, version))
+        conn.execute("INSERT INTO events (version, from_stage, to_stage, at) VALUES (?, ?, ?, ?)",
+                     (version, old, new, _now()))
+
+    def promote(self, version: str, stage: str) -> pd.DataFrame:
+        """Move ``version`` to ``stage`` (see :data:`TRANSITIONS`); return :meth:`list_versions`.
+
+        Each of shadow, canary and production holds one version at most: the version it held
+        goes back to ``registered``, or, for production, to ``archived``.
+        """
+        check_one_of(stage, "stage", STAGES[1:])
+        with self._transaction() as conn:
+            current = self._stage_of(conn, version)
+            if stage not in TRANSITIONS[current]:
+                hint = {"archived": " Call restore(version) first if you really want it back.",
+                        "production": " Promote another version to production, or call rollback()."}
+                raise ValueError(f"version {version!r} is {current!r}; it cannot move to {stage!r}. "
+                                 f"From {current!r} it may move to {list(TRANSITIONS[current])!r}."
+                                 + hint.get(current, ""))
+            if stage != "archived":
+                holders = conn.execute("SELECT version FROM versions WHERE stage = ?", (stage,)).fetchall()
+                for (holder,) in holders:
+                    self._move(conn, holder, stage, "archived" if stage == "production" else "registered")
+            self._move(conn, version, current, stage)
+        return self.list_versions()
+
+    def restore(self, version: str) -> pd.DataFrame:
+        """Bring an archived ``version`` back to ``registered``; return :meth:`list_versions`."""
+        with self._transaction() as conn:
+            current = self._stage_of(conn, version)
+            if current != "archived":
+                raise ValueError(f"version {version!r} is {current!r}, not 'archived'; only archived "
+                                 "versions can be restored.")
+            self._move(conn, version, current, "registered")
+        return self.list_versions()
+
+    def rollback(self) -> str:
+        """Put back the previous production version; the current one is archived. Returns it.
+
+        "Previous" is the most recent other version that was in production.
+        """
+        with self._transaction() as conn:
+            row = conn.execute("SELECT version FROM versions WHERE stage = 'production'").fetchone()
+            if row is None:
+                raise ValueError("there is no production version to roll back from.")
+            current = row[0]
+            earlier = conn.execute("SELECT version FROM events WHERE to_stage = 'production' "
+                                   "AND version != ? ORDER BY id DESC LIMIT 1", (current,)).fetchone()
+            if earlier is None:
+                raise ValueError(f"{current!r} is the only version ever in production; there is "
+                                 "nothing to roll back to.")
+            previous = earlier[0]
+            self._move(conn, current, "production", "archived")
+            self._move(conn, previous, self._stage_of(conn, previous), "production")
+        return previous
+
+    def stages(self) -> dict[str, str]:
+        """The version in each serving stage, e.g. ``{"production": "v2", "shadow": "v3"}``."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT stage, version FROM versions WHERE stage IN "
+                                "('production', 'shadow', 'canary')").fetchall()
+        return dict(rows)
+
+    def _signature(self) -> tuple:
+        """File sizes and times of the index (and its WAL): they change whenever it is written."""
+        signature = []
+        for path in (self.index, self.index.with_name(self.index.name + "-wal")):
+            try:
+                stat = path.stat()
+                signature.append((stat.st_mtime_ns, stat.st_size))
+            except FileNotFoundError:
+                signature.append(None)
+        return tuple(signature)
+
+    def revision(self) -> int:
+        """A number that changes whenever a version is registered or moved (cheap to poll)."""
+        with self._transaction(write=False) as conn:
+            return conn.execute("SELECT COALESCE(MAX(id), 0) FROM events").fetchone()[0]
+
+    def history(self) -> pd.DataFrame:
+        """Every stage change, oldest first: version, from_stage, to_stage, at."""
+        with self._transaction(write=False) as conn:
+            rows = conn.execute("SELECT version, from_stage, to_stage, at FROM events ORDER BY id").fetchall()
+        return pd.DataFrame(rows, columns=["version", "from_stage", "to_stage", "at"])
+
+    def load(self, version: str | None = None, *, stage: str | None = None) -> ModelBundle:
+        """Load a version by name, or the one in ``stage`` (e.g. ``stage="production"``)."""
+        if (version is None) == (stage is None):
+            raise ValueError("pass exactly one of version or stage; got "
+                             f"version={version!r}, stage={stage!r}.")
+        with self._transaction(write=False) as conn:
+            if stage is not None:
+                check_one_of(stage, "stage", STAGES)
+                row = conn.execute("SELECT version FROM versions WHERE stage = ? ORDER BY number DESC",
+                                   (stage,)).fetchone()
+                if row is None:
+                    raise ValueError(f"no version is in stage {stage!r}; promote one first.")
+                version = row[0]
+            self._stage_of(conn, version)
+        from toolkit.deploy import load_model
+
+        return load_model(self.root / "models" / version)
+
+    def __repr__(self) -> str:
+        # the folder's name only: a full path differs between machines, and notebooks store this
+        return f"Registry({self.root.name!r})"
