@@ -73,6 +73,9 @@ __all__ = [
 #: are unchanged since (SHA-256). Gradient boosting and random forests need them.
 SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
                       "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+#: Older skops (0.11, the floor) also reports scikit-learn's loss objects (``sklearn._loss.*``)
+#: inside gradient boosting; every type of scikit-learn's own package is treated like the trees.
+_SKLEARN_PREFIX = "sklearn."
 
 # --- input schema: named defaults --------------------------------------------------------------
 #: A number may lie this share of the training span (max - min) beyond the training range before
@@ -621,7 +624,10 @@ def _write_files(model: Any, directory: Path, card: ModelCard, schema: InputSche
     path = directory / "model.skops"
     sio.dump(model, path)
     untrusted = sorted(sio.get_untrusted_types(file=path))
-    unknown = sorted(set(untrusted) - set(TRUSTED_TYPES) - set(SKLEARN_TREE_TYPES) - set(trusted))
+    # scikit-learn's own classes (tree structures, and loss objects on older skops) are vouched
+    # for at save time, for a model you just trained; the course's transformers are listed.
+    unknown = sorted(t for t in set(untrusted) - set(TRUSTED_TYPES) - set(trusted)
+                     if not t.startswith(_SKLEARN_PREFIX))
     if unknown:
         raise ValueError(
             f"model holds types that skops does not trust and toolkit does not know: {unknown!r}. "
@@ -660,7 +666,8 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
         Replace an existing directory (the old one is removed only after the new one is complete).
     trusted : sequence of str, default=()
         Extra types that you vouch for, beyond :data:`toolkit.features.TRUSTED_TYPES` (the
-        course's transformers) and :data:`SKLEARN_TREE_TYPES`.
+        course's transformers) and scikit-learn's own classes (:data:`SKLEARN_TREE_TYPES`, and
+        on older skops its loss objects).
 
     Returns
     -------
