@@ -430,9 +430,9 @@ def test_tree_models_save_and_load(tmp_path):
         fitted = estimator.fit(X, y)
         path = save_model(fitted, tmp_path / f"m{i}", card=_card(), schema=InputSchema.from_frame(X))
         recorded = json.loads((path / "manifest.json").read_text())["untrusted_types"]
-        # the trees on every skops; older skops (the floor) also lists sklearn._loss objects
-        assert recorded and set(recorded) & set(deploy.SKLEARN_TREE_TYPES)
-        assert all(t.startswith("sklearn.") for t in recorded)
+        # skops 0.16 lists the trees; skops 0.11 (the floor) lists sklearn._loss objects instead
+        assert recorded
+        assert all(t in deploy.SKLEARN_TREE_TYPES or t.startswith("sklearn._loss.") for t in recorded)
         np.testing.assert_array_equal(load_model(path).model.predict_proba(X), fitted.predict_proba(X))
 
 

@@ -72,10 +72,11 @@ __all__ = [
 #: them for a model *you* just trained; load_model then trusts them only in a file whose bytes
 #: are unchanged since (SHA-256). Gradient boosting and random forests need them.
 SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
-                      "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+                      "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+                      "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper"]
 #: Older skops (0.11, the floor) also reports scikit-learn's loss objects (``sklearn._loss.*``)
-#: inside gradient boosting; every type of scikit-learn's own package is treated like the trees.
-_SKLEARN_PREFIX = "sklearn."
+#: inside gradient boosting: plain parameter holders, treated like the trees.
+_SKLEARN_LOSS = "sklearn._loss."
 
 # --- input schema: named defaults --------------------------------------------------------------
 #: A number may lie this share of the training span (max - min) beyond the training range before
@@ -624,10 +625,10 @@ def _write_files(model: Any, directory: Path, card: ModelCard, schema: InputSche
     path = directory / "model.skops"
     sio.dump(model, path)
     untrusted = sorted(sio.get_untrusted_types(file=path))
-    # scikit-learn's own classes (tree structures, and loss objects on older skops) are vouched
-    # for at save time, for a model you just trained; the course's transformers are listed.
-    unknown = sorted(t for t in set(untrusted) - set(TRUSTED_TYPES) - set(trusted)
-                     if not t.startswith(_SKLEARN_PREFIX))
+    # scikit-learn's tree structures (and its loss objects, on older skops) are vouched for at
+    # save time, for a model you just trained; the course's transformers are listed.
+    vouched = set(TRUSTED_TYPES) | set(SKLEARN_TREE_TYPES) | set(trusted)
+    unknown = sorted(t for t in set(untrusted) - vouched if not t.startswith(_SKLEARN_LOSS))
     if unknown:
         raise ValueError(
             f"model holds types that skops does not trust and toolkit does not know: {unknown!r}. "
@@ -666,8 +667,8 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
         Replace an existing directory (the old one is removed only after the new one is complete).
     trusted : sequence of str, default=()
         Extra types that you vouch for, beyond :data:`toolkit.features.TRUSTED_TYPES` (the
-        course's transformers) and scikit-learn's own classes (:data:`SKLEARN_TREE_TYPES`, and
-        on older skops its loss objects).
+        course's transformers), :data:`SKLEARN_TREE_TYPES` and, on older skops, scikit-learn's
+        loss objects (``sklearn._loss.*``).
 
     Returns
     -------
@@ -726,8 +727,8 @@ def load_model(directory: str | Path) -> ModelBundle:
     >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={})
     >>> path = save_model(model, tempfile.mkdtemp() + "/v1", card=card, schema=InputSchema.from_frame(X))
     >>> bundle = load_model(path)
-    >>> (bundle.model.predict_proba(X) == model.predict_proba(X)).all()
-    np.True_
+    >>> bool((bundle.model.predict_proba(X) == model.predict_proba(X)).all())
+    True
     """
     import skops.io as sio
 
