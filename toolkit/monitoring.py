@@ -390,7 +390,10 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         report = _compare(prepared, current, calibration)
         reports[month] = report
         row_alerts = []
-        problems = schema.validate(batch[features]) if schema is not None else pd.DataFrame()
+        # The model may take columns the service never receives (dropped inside its pipeline);
+        # the schema judges what arrived, and itself reports the columns it misses.
+        sent = [c for c in features if c in batch.columns]
+        problems = schema.validate(batch[sent]) if schema is not None else pd.DataFrame()
         for _, problem in problems.iterrows():
             row_alerts.append((month, "schema", problem["column"],
                                f"{problem['problem']} ({problem['rows']} rows, "
