@@ -378,8 +378,14 @@ class Calibration:
 
     def band(self, column: str, statistic: str) -> float | None:
         """The upper band of ``statistic`` for ``column``, or None if it was not calibrated."""
-        row = self.bands[(self.bands["column"] == column) & (self.bands["statistic"] == statistic)]
-        return None if row.empty else float(row["band"].iloc[0])
+        # A dict built once: filtering the frame cost milliseconds per column and batch.
+        key = (len(self.bands), id(self.bands))
+        if getattr(self, "_lookup_key", None) != key:
+            self._lookup = {(c, s): float(b) for c, s, b in
+                            zip(self.bands["column"], self.bands["statistic"], self.bands["band"],
+                                strict=True)}
+            self._lookup_key = key
+        return self._lookup.get((column, statistic))
 
 
 @dataclass
