@@ -379,7 +379,8 @@ class Calibration:
     def band(self, column: str, statistic: str) -> float | None:
         """The upper band of ``statistic`` for ``column``, or None if it was not calibrated."""
         # A dict built once: filtering the frame cost milliseconds per column and batch.
-        key = (len(self.bands), id(self.bands))
+        # The key notices a replaced or edited table (the sum moves when a band is changed).
+        key = (id(self.bands), len(self.bands), float(self.bands["band"].to_numpy().sum()))
         if getattr(self, "_lookup_key", None) != key:
             self._lookup = {(c, s): float(b) for c, s, b in
                             zip(self.bands["column"], self.bands["statistic"], self.bands["band"],
