@@ -328,3 +328,13 @@ def test_the_report_shows_its_summary_in_a_notebook():
     html = report._repr_html_()
     assert html.startswith(f"<p>{report.n_drifted} of {report.n_tested} tested columns drifted")
     assert report.n_drifted >= 1 and report.share_drifted == report.n_drifted / report.n_tested
+
+
+def test_calibration_band_follows_an_edited_table():
+    reference = pd.DataFrame({"x": np.random.default_rng(0).normal(size=3_000)})
+    cal = drift.calibrate(reference, chunk=300)
+    first = cal.band("x", "psi")
+    assert first == cal.bands.set_index("statistic").loc["psi", "band"]
+    cal.bands.loc[cal.bands["statistic"] == "psi", "band"] = 9.0
+    assert cal.band("x", "psi") == 9.0
+    assert cal.band("x", "no such statistic") is None

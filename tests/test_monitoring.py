@@ -240,3 +240,31 @@ def test_dashboard(case, year, tmp_path):
     assert isinstance(partial, MonitorResult)
     with pytest.raises(TypeError, match="result must be a MonitorResult"):
         plot_monitoring(partial.months)
+
+
+def test_monitor_reads_the_log_of_notebook_07s_service(case, tmp_path):
+    """The log the deployed service writes, with the deployed model and its serving schema.
+
+    The deployed pipeline takes a column the service never receives (the exit survey, dropped
+    inside it), so the schema must judge the columns that arrived, not the model's inputs.
+    """
+    from toolkit import deploy, service
+
+    registry = deploy.case_study_registry(tmp_path / "registry")
+    served = service.Service(registry)
+    replayed = service.replay(served, case["production"])
+    log = served.log()
+    served.close()
+    assert (replayed["refused"] == 0).all() and len(log) == len(case["production"])
+    bundle = registry.load("v1")
+    assert "exit_survey_score" in bundle.model.feature_names_in_
+    result = monitor(log, case["history"], model=bundle.model, threshold=bundle.card.threshold,
+                     labels=case["labels"], schema=bundle.schema, columns=case["columns"],
+                     value=VALUE)
+    schema_alerts = result.alerts[result.alerts["signal"] == "schema"]
+    assert "exit_survey_score" not in set(schema_alerts["column"])
+    july = schema_alerts[schema_alerts["month"] == "2025-07-01"]
+    assert "out of range" in july.loc[july["column"] == "monthly_charges", "reason"].item()
+    score = score_alerts(result, case["events"])
+    table = score.events.set_index("event")
+    assert table["on_time"].all() and (table["first_alert"] == table["detectable_in"]).all(), table

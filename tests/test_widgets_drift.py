@@ -56,3 +56,21 @@ def test_drift_explorer_bad_input(world):
     ref, model = world
     with pytest.raises(ValueError, match=r"target names column\(s\) \['label'\]"):
         widgets.drift_explorer(ref, model, target="label")
+
+
+def test_dates_are_not_offered_and_the_threshold_is_used(world):
+    """A date column cannot be shifted by the simulators, so it is not in the column list; the
+    F1 figures use the model's decision threshold."""
+    ref, model = world
+    dated = ref.assign(month=pd.Timestamp("2024-01-01"))
+    model_all = LogisticRegression().fit(ref[["usage"]], ref["churned"])
+    model_all.feature_names_in_ = np.array(["usage"], dtype=object)
+    box = widgets.drift_explorer(dated, model_all, batch_size=400, threshold=0.9)
+    kind, column, size = box.children[0].children
+    assert "month" not in column.options
+    kind.value = "new category"
+    assert "month" not in column.options and column.value == "plan"
+    low = widgets.drift_explorer(dated, model_all, batch_size=400, threshold=0.1)
+    assert _numbers(box).split("F1 estimated")[1] != _numbers(low).split("F1 estimated")[1]
+    with pytest.raises(ValueError, match=r"threshold must be between 0 and 1; got 2\.0"):
+        widgets.drift_explorer(ref, model, threshold=2.0)

@@ -63,7 +63,7 @@ _SPECS = {
         "production_labels.csv", "churn labels for production, available one month late",
         dates=["month", "label_available_from"], strings=["customer_id"]),
     "events": _Spec(
-        "events.csv", "the scripted production events (spoiler: read it after notebook 09)",
+        "events.csv", "the scripted production events (spoiler: read it after notebook 08)",
         categories=["kind", "shape"],
         strings=["event", "column", "start_month", "end_month", "detectable_in", "size",
                  "description"]),

@@ -243,6 +243,138 @@ def _labels_for(batch: pd.DataFrame, labels: pd.DataFrame, id_column: str, targe
     return y, merged.loc[available, "label_available_from"].max(), ""
 
 
+def _served_rows(data: pd.DataFrame, reference: pd.DataFrame, model: Any,
+                 columns: Sequence[str] | None, target: str, threshold: float):
+    """The rows whose answers were returned, with scores and decisions; the reference to compare."""
+    rows = data
+    if "returned" in rows.columns:
+        rows = rows[rows["returned"].astype(bool)]
+    rows = rows.assign(month=_month_start(rows["month"]).to_numpy())
+    if columns is None:
+        skip = set(LOG_COLUMNS) | {target}
+        columns = [c for c in reference.columns if c in rows.columns and c not in skip]
+    columns = _check_pair(reference, rows, columns)
+    features = list(getattr(model, "feature_names_in_", columns)) if model is not None else columns
+    ref_frame = reference[columns].copy()
+    if model is not None:
+        ref_frame["score"] = _scores(model, reference, features)
+    if "score" not in rows.columns:
+        rows = rows.assign(score=_scores(model, rows, features))
+    check_probabilities(rows["score"], "data['score']")
+    if "decision" not in rows.columns:
+        rows = rows.assign(decision=(rows["score"] >= threshold).astype(int))
+    return rows, columns, features, ref_frame
+
+
+def _checked_labels(labels: Any, rows: pd.DataFrame, id_column: str, target: str,
+                    label_delay: int) -> pd.DataFrame:
+    labels = check_dataframe(labels, "labels", allow_empty=True)
+    needed = [c for c in (id_column, "month", target) if c not in labels.columns]
+    if needed or id_column not in rows.columns:
+        raise ValueError(f"labels must have columns {id_column!r}, 'month' and {target!r}, "
+                         f"and data the column {id_column!r}; missing {needed!r}.")
+    if "label_available_from" not in labels.columns:
+        labels = labels.assign(label_available_from=_month_start(labels["month"])
+                               + pd.DateOffset(months=label_delay))
+    return labels.assign(label_available_from=_month_start(labels["label_available_from"])
+                         .to_numpy())
+
+
+def _bands(calibration: Any, ref_frame: pd.DataFrame,
+           sizes: pd.Series) -> tuple[Calibration | None, str]:
+    """The drift bands monitor uses, and how they were set in words."""
+    if isinstance(calibration, str):
+        if calibration != "auto":
+            raise ValueError(f"calibration must be a Calibration, 'auto' or None; got {calibration!r}.")
+        try:
+            calibration = calibrate(ref_frame, int(sizes.median()), n_chunks=AUTO_CHUNKS)
+        except ValueError:
+            return None, "fixed thresholds (see drift.DRIFT_RULES)"
+        return calibration, (f"bands calibrated on {calibration.n_chunks} random reference chunks "
+                             f"of {calibration.chunk_rows} rows (alpha={calibration.alpha})")
+    if calibration is not None:
+        return calibration, f"bands calibrated on {calibration.n_chunks} reference chunks"
+    return None, "fixed thresholds (see drift.DRIFT_RULES)"
+
+
+@dataclass
+class _Watch:
+    """Everything monitor needs to judge one month."""
+
+    prepared: _Reference
+    calibration: Calibration | None
+    columns: list
+    features: list
+    schema: Any
+    labels: pd.DataFrame | None
+    threshold: float
+    value: dict | None
+    confidence: float
+    id_column: str
+    target: str
+    as_of: pd.Timestamp
+
+    def month(self, batch: pd.DataFrame, month: pd.Timestamp) -> tuple[dict, list, Any]:
+        current = batch[self.columns].copy()
+        if "score" in self.prepared.columns:
+            current["score"] = batch["score"].to_numpy()
+        report = _compare(self.prepared, current, self.calibration)
+        row_alerts = []
+        # The model may take columns the service never receives (dropped inside its pipeline);
+        # the schema judges what arrived, and itself reports the columns it misses.
+        sent = [c for c in self.features if c in batch.columns]
+        problems = (self.schema.validate(batch[sent]) if self.schema is not None
+                    else pd.DataFrame())
+        for _, problem in problems.iterrows():
+            row_alerts.append((month, "schema", problem["column"],
+                               f"{problem['problem']} ({problem['rows']} rows, "
+                               f"{problem['action']}): {problem['detail']}"))
+        drifted = report.table[report.table["drifted"].fillna(False).astype(bool)]
+        for _, col in drifted.iterrows():
+            signal = "output" if col["column"] == "score" else "drift"
+            row_alerts.append((month, signal, col["column"], col["reason"]))
+        inputs = report.table[report.table["column"] != "score"]
+        flags = inputs["drifted"].fillna(False).astype(bool)
+        worst = inputs[flags].sort_values("psi", ascending=False)["column"].head(3)
+        est = estimate_performance(batch["score"], self.threshold, self.value,
+                                   confidence=self.confidence)
+        entry = {"month": month, "rows": len(batch),
+                 "missing_share": float(batch[self.columns].isna().to_numpy().mean()),
+                 "schema_problems": len(problems),
+                 "drifted_share": float(flags.sum() / max(inputs["drifted"].notna().sum(), 1)),
+                 "worst_columns": ", ".join(worst),
+                 "prediction_rate": float(batch["decision"].mean())}
+        for name in _METRICS:
+            entry[f"est_{name}"] = est[name]
+            entry[f"est_{name}_low"], entry[f"est_{name}_high"] = est[f"{name}_low"], est[f"{name}_high"]
+            entry[f"real_{name}"] = np.nan
+        entry["labels_known_in"], entry["labels_note"] = pd.NaT, "no labels given"
+        if self.labels is not None:
+            row_alerts += self._realised(batch, est, entry)
+        entry["n_alerts"] = len(row_alerts)
+        entry["alerts"] = "; ".join(f"{s} {c}" for _, s, c, _ in row_alerts)
+        return entry, row_alerts, report
+
+    def _realised(self, batch: pd.DataFrame, est: pd.Series, entry: dict) -> list:
+        y, known, note = _labels_for(batch, self.labels, self.id_column, self.target, self.as_of)
+        entry["labels_known_in"], entry["labels_note"] = known, note
+        seen = ~np.isnan(y)
+        if not seen.any():
+            return []
+        real = realised_performance(y[seen].astype(int), batch["score"].to_numpy()[seen],
+                                    self.threshold, self.value)
+        for name in _METRICS:
+            entry[f"real_{name}"] = real[name]
+        found = []
+        for name in ("positive_rate", "f1"):
+            low, high = est[f"{name}_low"], est[f"{name}_high"]
+            if not low <= real[name] <= high:
+                found.append((known, "performance", name,
+                              f"realised {name} {real[name]:.3f} outside the estimate's interval "
+                              f"[{low:.3f}, {high:.3f}]"))
+        return found
+
+
 def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
             threshold: float = 0.5, labels: pd.DataFrame | None = None, schema: Any = None,
             columns: Sequence[str] | None = None, calibration: Calibration | str | None = "auto",
@@ -331,23 +463,8 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
     value = _check_value(value)
     if schema is not None and not callable(getattr(schema, "validate", None)):
         raise TypeError(f"schema must have a validate(df) method; got {type(schema).__name__}.")
-    rows = data
-    if "returned" in rows.columns:
-        rows = rows[rows["returned"].astype(bool)]
-    rows = rows.assign(month=_month_start(rows["month"]).to_numpy())
-    if columns is None:
-        skip = set(LOG_COLUMNS) | {target}
-        columns = [c for c in reference.columns if c in rows.columns and c not in skip]
-    columns = _check_pair(reference, rows, columns)
-    features = list(getattr(model, "feature_names_in_", columns)) if model is not None else columns
-    ref_frame = reference[columns].copy()
-    if model is not None:
-        ref_frame["score"] = _scores(model, reference, features)
-    if "score" not in rows.columns:
-        rows = rows.assign(score=_scores(model, rows, features))
-    check_probabilities(rows["score"], "data['score']")
-    if "decision" not in rows.columns:
-        rows = rows.assign(decision=(rows["score"] >= threshold).astype(int))
+    rows, columns, features, ref_frame = _served_rows(data, reference, model, columns, target,
+                                                      threshold)
     months = sorted(rows["month"].unique())
     as_of = pd.Timestamp(months[-1]) if as_of is None else _month_start([as_of]).iloc[0]
     months = [m for m in months if m <= as_of]  # what happens after "now" is not known yet
@@ -355,86 +472,17 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         raise ValueError(f"as_of={as_of:%Y-%m} is before the first month of data "
                          f"({rows['month'].min():%Y-%m}); there is nothing to monitor yet.")
     if labels is not None:
-        labels = check_dataframe(labels, "labels", allow_empty=True)
-        needed = [c for c in (id_column, "month", target) if c not in labels.columns]
-        if needed or id_column not in rows.columns:
-            raise ValueError(f"labels must have columns {id_column!r}, 'month' and {target!r}, "
-                             f"and data the column {id_column!r}; missing {needed!r}.")
-        if "label_available_from" not in labels.columns:
-            labels = labels.assign(label_available_from=_month_start(labels["month"])
-                                   + pd.DateOffset(months=label_delay))
-        labels = labels.assign(label_available_from=_month_start(labels["label_available_from"])
-                               .to_numpy())
-    ref_columns = list(ref_frame.columns)
-    sizes = rows.groupby("month").size()
-    thresholds = "fixed thresholds (see drift.DRIFT_RULES)"
-    if isinstance(calibration, str):
-        if calibration != "auto":
-            raise ValueError(f"calibration must be a Calibration, 'auto' or None; got {calibration!r}.")
-        try:
-            calibration = calibrate(ref_frame, int(sizes.median()), n_chunks=AUTO_CHUNKS)
-            thresholds = (f"bands calibrated on {calibration.n_chunks} random reference chunks "
-                          f"of {calibration.chunk_rows} rows (alpha={calibration.alpha})")
-        except ValueError:
-            calibration = None
-    elif calibration is not None:
-        thresholds = f"bands calibrated on {calibration.n_chunks} reference chunks"
-    prepared = _Reference(ref_frame, ref_columns)
+        labels = _checked_labels(labels, rows, id_column, target, label_delay)
+    calibration, thresholds = _bands(calibration, ref_frame, rows.groupby("month").size())
+    watch = _Watch(_Reference(ref_frame, list(ref_frame.columns)), calibration, columns,
+                   features, schema, labels, threshold, value, confidence, id_column, target, as_of)
     table, alerts, reports = [], [], {}
     for month in months:
-        batch = rows[rows["month"] == month]
-        month = pd.Timestamp(month)
-        current = batch[columns].copy()
-        if "score" in ref_columns:
-            current["score"] = batch["score"].to_numpy()
-        report = _compare(prepared, current, calibration)
-        reports[month] = report
-        row_alerts = []
-        problems = schema.validate(batch[features]) if schema is not None else pd.DataFrame()
-        for _, problem in problems.iterrows():
-            row_alerts.append((month, "schema", problem["column"],
-                               f"{problem['problem']} ({problem['rows']} rows, "
-                               f"{problem['action']}): {problem['detail']}"))
-        drifted = report.table[report.table["drifted"].fillna(False).astype(bool)]
-        for _, col in drifted.iterrows():
-            signal = "output" if col["column"] == "score" else "drift"
-            row_alerts.append((month, signal, col["column"], col["reason"]))
-        inputs = report.table[report.table["column"] != "score"]
-        worst = inputs[inputs["drifted"].fillna(False).astype(bool)].sort_values(
-            "psi", ascending=False)["column"].head(3)
-        est = estimate_performance(batch["score"], threshold, value, confidence=confidence)
-        entry = {"month": month, "rows": len(batch),
-                 "missing_share": float(batch[columns].isna().to_numpy().mean()),
-                 "schema_problems": len(problems),
-                 "drifted_share": float(inputs["drifted"].fillna(False).astype(bool).sum()
-                                        / max(inputs["drifted"].notna().sum(), 1)),
-                 "worst_columns": ", ".join(worst),
-                 "prediction_rate": float(batch["decision"].mean())}
-        for name in ("positive_rate", "precision", "recall", "f1", "value"):
-            entry[f"est_{name}"] = est[name]
-            entry[f"est_{name}_low"], entry[f"est_{name}_high"] = est[f"{name}_low"], est[f"{name}_high"]
-            entry[f"real_{name}"] = np.nan
-        entry["labels_known_in"], entry["labels_note"] = pd.NaT, "no labels given"
-        if labels is not None:
-            y, known, note = _labels_for(batch, labels, id_column, target, as_of)
-            entry["labels_known_in"], entry["labels_note"] = known, note
-            seen = ~np.isnan(y)
-            if seen.any():
-                real = realised_performance(y[seen].astype(int), batch["score"].to_numpy()[seen],
-                                            threshold, value)
-                for name in ("positive_rate", "precision", "recall", "f1", "value"):
-                    entry[f"real_{name}"] = real[name]
-                for name in ("positive_rate", "f1"):
-                    low, high = est[f"{name}_low"], est[f"{name}_high"]
-                    if not low <= real[name] <= high:
-                        row_alerts.append((known, "performance", name,
-                                           f"realised {name} {real[name]:.3f} outside the "
-                                           f"estimate's interval [{low:.3f}, {high:.3f}]"))
-        entry["n_alerts"] = len(row_alerts)
-        entry["alerts"] = "; ".join(f"{s} {c}" for _, s, c, _ in row_alerts)
+        entry, row_alerts, reports[pd.Timestamp(month)] = watch.month(rows[rows["month"] == month],
+                                                                      pd.Timestamp(month))
         table.append(entry)
-        alerts.extend({"month": month, "raised_in": raised, "signal": s, "column": c, "reason": r}
-                      for raised, s, c, r in row_alerts)
+        alerts.extend({"month": pd.Timestamp(month), "raised_in": raised, "signal": s, "column": c,
+                       "reason": r} for raised, s, c, r in row_alerts)
     alerts_frame = pd.DataFrame(alerts, columns=_ALERT_COLUMNS)
     return MonitorResult(pd.DataFrame(table), alerts_frame, reports, thresholds, as_of)
 

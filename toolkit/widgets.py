@@ -140,7 +140,7 @@ __all__ += ["drift_explorer"]  # appended with the function, so the lines above 
 
 
 def drift_explorer(reference, model, *, target: str = "churned", batch_size: int = 1_000,
-                   seed: int = 0):
+                   threshold: float = 0.5, seed: int = 0):
     """Pick a drift kind, a column and a size; watch the statistics and the model respond.
 
     A batch is drawn from ``reference`` and drifted with the simulators of
@@ -162,6 +162,8 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
         The label column of ``reference``.
     batch_size : int, default=1000
         Rows of the batch that is drifted.
+    threshold : float, default=0.5
+        The model's decision threshold, for the estimated and true F1.
     seed : int, default=0
         Seed of the batch, the simulators and the domain classifier.
 
@@ -188,10 +190,12 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     import numpy as np
 
     from toolkit import drift, monitoring
-    from toolkit._validation import check_columns, check_dataframe
+    from toolkit._encoders import _family
+    from toolkit._validation import check_columns, check_dataframe, check_probability
 
     check_dataframe(reference, "reference")
     check_columns(reference, [target], "target")
+    threshold = check_probability(threshold, "threshold")
     # What each drift kind does to the batch at a slider size in [0, 1].
     kinds = {
         "covariate shift": lambda df, col, size: drift.shift_numeric(df, col, scale=1 + size,
@@ -209,8 +213,9 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     features = list(getattr(model, "feature_names_in_", [c for c in reference.columns
                                                           if c != target]))
     inputs = [c for c in reference.columns if c != target]
-    numeric = [c for c in inputs if drift._group(reference[c]) == "numeric"]
-    labels = [c for c in inputs if c not in numeric]
+    dates = [c for c in inputs if _family(reference[c]) == "datetime"]  # no simulator moves them
+    numeric = [c for c in inputs if drift._group(reference[c]) == "numeric" and c not in dates]
+    labels = [c for c in inputs if c not in numeric and c not in dates]
     rng = np.random.default_rng(seed)
     batch = reference.iloc[rng.integers(0, len(reference), batch_size)].reset_index(drop=True)
     calibration = drift.calibrate(reference[inputs], chunk=batch_size, n_chunks=20, seed=seed)
@@ -232,8 +237,8 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
         auc = drift.domain_classifier(reference[inputs], drifted[inputs], cv=3, max_rows=3_000,
                                       seed=seed)
         proba = model.predict_proba(drifted[features])[:, 1]
-        est = monitoring.estimate_performance(proba)
-        real = monitoring.realised_performance(drifted[target].to_numpy(), proba)
+        est = monitoring.estimate_performance(proba, threshold)
+        real = monitoring.realised_performance(drifted[target].to_numpy(), proba, threshold)
         verdict = "drifted" if row["drifted"] is True or bool(row["drifted"]) else "no drift"
         numbers.value = (
             f"<b>{column.value}: {verdict}</b> (PSI {row['psi']:.3f}, Jensen-Shannon "

@@ -1,0 +1,99 @@
+"""Notebook 08's exercises: right answers, not attempted, every coded mistake, and the claims
+the feedback makes about the data and the stored outputs."""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from toolkit.exercise_bank import nb08
+from toolkit.exercises import _REGISTRY, check, list_exercises
+
+IDS = ("8.1", "8.2", "8.3", "8.4")
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "08_monitoring_and_drift.ipynb"
+
+
+def _cells():
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+
+def _stored_text(starts_with):
+    cell = next(c for c in _cells() if "".join(c["source"]).startswith(starts_with))
+    data = cell["outputs"][0]["data"]
+    return "".join(data.get("text/markdown", data.get("text/plain", "")))
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_not_attempted(exercise_id):
+    assert check(exercise_id, ...).status == "not attempted"
+
+
+def test_at_least_half_are_decisions_or_code():
+    activities = [_REGISTRY[e].activity for e in IDS]
+    assert sum(a in {"decide", "do"} for a in activities) * 2 >= len(IDS)
+    assert {e for e in list_exercises() if e.startswith("8.")} == set(IDS)
+
+
+def test_which_signal_catches_a_concept_change():
+    assert check("8.1", "realised performance").correct
+    assert check("8.1", "  Realised Performance ").correct
+    assert "every request passes" in check("8.1", "schema").message
+    assert "no column drifted" in check("8.1", "input drift").message
+    assert "AUC near 0.5" in check("8.1", "domain classifier").message
+    assert "estimate stays put" in check("8.1", "estimated performance").message
+
+
+def test_the_concept_change_simulation_backs_the_feedback():
+    """8.1's feedback says no column moved and the estimate stayed put: the stored output says so."""
+    assert _stored_text("north_leaves = ").endswith("the same verdicts as on the untouched November: True'")
+    assert "The estimate does not move" in _stored_text("same, moved = ")
+
+
+def test_false_alarm_rates():
+    truth = nb08.false_alarm_rates()
+    assert truth["fixed"] > 5 * truth["calibrated"]  # what the exercise is meant to show
+    assert truth["calibrated"] < 0.02  # near the nominal 1 %
+    right = {"fixed": truth["fixed"], "calibrated": truth["calibrated"]}
+    assert check("8.2", right).correct
+    assert "swapped" in check("8.2", {"fixed": truth["calibrated"],
+                                      "calibrated": truth["fixed"]}).message
+    assert "not percentages" in check("8.2", {"fixed": 100 * truth["fixed"],
+                                              "calibrated": 100 * truth["calibrated"]}).message
+    assert "share of *batches*" in check("8.2", {"fixed": truth["fixed_batches"],
+                                                 "calibrated": 0.3}).message
+    assert "fixed rate is off" in check("8.2", {"fixed": 0.9, "calibrated": 0.3}).message
+    assert "calibrated one is off" in check("8.2", {"fixed": truth["fixed"],
+                                                    "calibrated": 0.3}).message
+    assert "Answer with a dict" in check("8.2", [0.2, 0.01]).message
+    assert "keys" in check("8.2", {"raw": 0.2}).message
+    assert "must be numbers" in check("8.2", {"fixed": "a", "calibrated": 0.1}).message
+
+
+def test_the_notebook_solution_of_8_2_matches_the_bank():
+    stored = ast.literal_eval(_stored_text("cal_200 = "))
+    truth = nb08.false_alarm_rates()
+    assert stored == {"fixed": truth["fixed"], "calibrated": truth["calibrated"]}
+
+
+def test_july():
+    facts = nb08.july_facts()
+    assert facts["ratio"] > 50 and facts["above_training"] > 0.9
+    assert check("8.3", "fix the pipeline").correct
+    assert "Retraining would teach the model a bug" in check("8.3", "retrain").message
+    assert f"{facts['ratio']:.0f} times" in check("8.3", "retrain").message
+    assert "flags nearly every customer" in check("8.3", "ignore").message
+    # ... which the stored dashboard table shows: July's share decided positive.
+    assert "the model flags 100% of July's customers" in _stored_text("ratio = ")
+
+
+def test_usage_alert():
+    assert check("8.4", "keep watching").correct
+    assert "stay inside the estimate's interval" in check("8.4", "retrain now").message
+    assert "Nothing is broken" in check("8.4", "fix the pipeline").message
+    # The feedback's claim: no performance alert about April to August except July's.
+    alerts = _stored_text('result.alerts.loc[result.alerts["signal"] == "performance"')
+    months = {line.split()[1][:7] for line in alerts.splitlines()[1:] if line.split()[:1]
+              and line.split()[0].isdigit()}
+    assert months & {"2025-04", "2025-05", "2025-06", "2025-08"} == set()
+    assert "2025-07" in months

@@ -1,0 +1,173 @@
+"""Exercises of notebook 08 (monitoring and drift)."""
+
+from functools import lru_cache
+
+from toolkit.exercises import Exercise, register
+
+#: The signals of Exercise 8.1, in the order they become available.
+SIGNALS = ("schema", "input drift", "domain classifier", "estimated performance",
+           "realised performance")
+#: Notebook 08's simulation: reference months, healthy batches of Exercise 8.2.
+REFERENCE_END = "2024-10-01"
+SMALL_BATCHES, SMALL_ROWS, SEED = 30, 200, 0
+NOT_WATCHED = ("customer_id", "month", "signup_date")
+
+
+def _reference():
+    from toolkit.datasets import load
+
+    history = load("history")
+    reference = history[history["month"] < REFERENCE_END]
+    columns = [c for c in history.columns
+               if c not in (*NOT_WATCHED, "churned", "exit_survey_score")]
+    return reference, columns
+
+
+@lru_cache(maxsize=1)
+def false_alarm_rates() -> dict[str, float]:
+    """Exercise 8.2 computed as notebook 08 sets it: fixed thresholds and calibrated bands."""
+    import numpy as np
+    import pandas as pd
+
+    from toolkit import drift
+
+    reference, columns = _reference()
+    rng = np.random.default_rng(SEED)
+    small = [reference.iloc[rng.choice(len(reference), SMALL_ROWS, replace=False)]
+             for _ in range(SMALL_BATCHES)]
+    calibration = drift.calibrate(reference[columns], chunk=SMALL_ROWS, n_chunks=SMALL_BATCHES)
+    prepared = drift._Reference(reference, columns)  # what drift_report does, prepared once
+    out = {}
+    for name, cal in (("fixed", None), ("calibrated", calibration)):
+        flags = [drift._compare(prepared, b, cal).table["drifted"] for b in small]
+        out[name] = float(pd.concat(flags).dropna().astype(bool).mean())
+        out[f"{name}_batches"] = float(np.mean([f.fillna(False).astype(bool).any() for f in flags]))
+    return out
+
+
+@lru_cache(maxsize=1)
+def july_facts() -> dict[str, float]:
+    """Exercise 8.3's feedback: how July's charges compare with June/August and with training."""
+    from toolkit.datasets import load
+
+    production, history = load("production"), load("history")
+    by_month = production.groupby(production["month"].dt.strftime("%Y-%m"))["monthly_charges"]
+    median = by_month.median()
+    july = production[production["month"] == "2025-07-01"]["monthly_charges"]
+    return {"ratio": float(median["2025-07"] / median[["2025-06", "2025-08"]].mean()),
+            "above_training": float((july > history["monthly_charges"].max()).mean())}
+
+
+register(Exercise(
+    "8.1",
+    "Which signal raises the first alert when a concept changes?",
+    expected="realised performance",
+    kind="choice",
+    options=SIGNALS,
+    activity="decide",
+    mistakes={
+        "schema": "The schema checks each input's type, range and categories. In a concept "
+                  "change the inputs stay the same, so every request passes.",
+        "input drift": "Look at the North simulation: no column drifted, because the inputs are "
+                       "exactly the same. Input tests watch the inputs, not the outcome.",
+        "domain classifier": "The domain classifier is a drift test on all the inputs at once. "
+                             "If no input changed, it cannot tell the batches apart (AUC near 0.5).",
+        "estimated performance": "The estimate is computed from the model's scores; the scores do "
+                                 "not change when only the outcome does, so the estimate stays put "
+                                 "(see the North simulation).",
+    },
+    hints=("In a concept change, what changes: the inputs, the scores, or who has the outcome?",
+           "Which signal needs the labels, and so waits for them?"),
+    explanation="Only the outcomes move, so only a signal that uses the labels sees it, and it "
+                "waits for them: a concept change is caught late, by the realised performance.",
+))
+
+
+def _rates(answer) -> str | None:
+    if not isinstance(answer, dict) or set(answer) != {"fixed", "calibrated"}:
+        return ("Answer with a dict {'fixed': rate, 'calibrated': rate}; got "
+                f"{type(answer).__name__}" + (f" with keys {sorted(answer)!r}."
+                                              if isinstance(answer, dict) else "."))
+    try:
+        fixed, calibrated = float(answer["fixed"]), float(answer["calibrated"])
+    except (TypeError, ValueError):
+        return "Both rates must be numbers between 0 and 1."
+    truth = false_alarm_rates()
+    close = lambda a, b: abs(a - b) <= 0.01  # noqa: E731
+    if close(fixed, truth["fixed"]) and close(calibrated, truth["calibrated"]):
+        return None
+    if fixed > 1 or calibrated > 1:
+        return "Give shares between 0 and 1, not percentages."
+    if close(fixed, truth["calibrated"]) and close(calibrated, truth["fixed"]):
+        return "The two rates are swapped: which threshold was set on the reference's variation?"
+    if close(fixed, truth["fixed_batches"]) or close(calibrated, truth["calibrated_batches"]):
+        return ("That is the share of *batches* with at least one alarm. The rate asked for is "
+                "per (batch, column) pair: flagged pairs over tested pairs.")
+    if not close(fixed, truth["fixed"]):
+        return ("The fixed rate is off. Run drift_report without a calibration on each batch of "
+                "`small`, and pool the `drifted` column over all batches (drop the columns "
+                "that could not be tested).")
+    return ("The fixed rate is right; the calibrated one is off. Calibrate on chunks of the "
+            "batches' size: calibrate(reference[COLUMNS], chunk=200, n_chunks=30).")
+
+
+register(Exercise(
+    "8.2",
+    "Compute the false-alarm rate of fixed thresholds and calibrated bands on healthy batches.",
+    kind="custom",
+    validate=_rates,
+    activity="do",
+    hints=("Loop over `small`; for each batch, `drift.drift_report(reference[COLUMNS], "
+           "b[COLUMNS], calibration=...)` gives a `drifted` column.",
+           "Concatenate the `drifted` columns of all batches, drop the missing ones (columns that "
+           "could not be tested) and take the mean.",
+           "Do it twice: with `calibration=None` and with "
+           "`drift.calibrate(reference[COLUMNS], chunk=200, n_chunks=30)`."),
+    explanation=lambda: (f"Fixed thresholds flag {false_alarm_rates()['fixed']:.0%} of healthy "
+                         f"column-batches, calibrated bands {false_alarm_rates()['calibrated']:.1%},"
+                         " close to the nominal 1 %."),
+))
+
+
+register(Exercise(
+    "8.3",
+    "July's alert: retrain, fix the pipeline, or ignore?",
+    expected="fix the pipeline",
+    kind="choice",
+    options=("retrain", "fix the pipeline", "ignore"),
+    activity="decide",
+    mistakes=lambda: {
+        "retrain": f"July's charges are {july_facts()['ratio']:.0f} times those of June and August, "
+                   "and back to normal in August: customers did not start paying that much. "
+                   "Retraining would teach the model a bug as if it were the world.",
+        "ignore": f"{july_facts()['above_training']:.0%} of July's charges lie above anything seen "
+                  "in training, and the model flags nearly every customer of July (see the "
+                  "share decided positive). A blip that flags everyone costs an offer each.",
+    },
+    hints=("Did customers change, or did the numbers that describe them?",
+           "Compare July's median charge with June's and August's: what factor is it?"),
+    explanation="Charges arrived in cents instead of euros for one month: a pipeline bug. Fix the "
+                "export, re-score July's customers, and make the schema refuse such values.",
+))
+
+register(Exercise(
+    "8.4",
+    "The usage drift alert of April: retrain now, fix the pipeline, or keep watching?",
+    expected="keep watching",
+    kind="choice",
+    options=("retrain now", "fix the pipeline", "keep watching"),
+    activity="decide",
+    mistakes={
+        "retrain now": "Retraining costs work and risk; what would it fix? Apart from July's bug, "
+                       "the realised F1 and churn rate of April to August stay inside the "
+                       "estimate's interval (no performance alert): the model still ranks these "
+                       "customers as well as it promised. Watch, and retrain when performance moves.",
+        "fix the pipeline": "Nothing is broken: usage grows a little every month, as a real trend "
+                            "does, not in one jump like July's charges.",
+    },
+    hints=("A drift alert says the inputs changed. Does it say the model got worse?",
+           "Look at `real_f1` against `est_f1` for April to August."),
+    explanation="Drift is a reason to look, not to retrain: the realised performance stayed "
+                "within what the scores promised. Keep watching, and plan the retraining for when "
+                "labels show a loss (or the drift leaves the training range).",
+))
