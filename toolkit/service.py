@@ -22,7 +22,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -304,7 +304,7 @@ class Service:
                  if spec.name in X.columns and spec.name not in LOG_COLUMNS]
         if any(spec.name not in self._log_columns for spec in specs):
             self._log_columns = self._ensure_log_table()
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if "month" in X.columns and pd.api.types.is_datetime64_any_dtype(X["month"].dtype):
             month = _sql_value(X["month"].to_numpy(), "datetime")
         else:
@@ -339,7 +339,7 @@ class Service:
         text = "; ".join(f"{c}: {p}" for c, p in problems[["column", "problem"]].itertuples(index=False))
         with self._lock:
             self._conn.execute("INSERT INTO refusals VALUES (?, ?, ?, ?)",
-                               (request_id, datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                               (request_id, datetime.now(UTC).isoformat(timespec="milliseconds"),
                                 n, text))
 
     def log(self) -> pd.DataFrame:
