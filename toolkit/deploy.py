@@ -44,6 +44,9 @@ import pandas as pd
 from toolkit._validation import _short, check_dataframe, check_one_of, check_probability
 
 __all__ = [
+    "CASE_STUDY_INTENDED_USE",
+    "CASE_STUDY_LIMITS",
+    "CASE_STUDY_NOT_SERVED",
     "DEFAULT_ACTIONS",
     "DEFAULT_REGISTRY",
     "LOCK_TIMEOUT_S",
@@ -59,6 +62,8 @@ __all__ = [
     "ModelBundle",
     "ModelCard",
     "Registry",
+    "case_study_card",
+    "case_study_registry",
     "load_model",
     "save_model",
 ]
@@ -980,3 +985,125 @@ class Registry:
         # the folder's name only: a full path differs between machines, and notebooks store this
         return f"Registry({self.root.name!r})"
 
+
+
+# --- the case study as notebook 07 deploys it --------------------------------------------------
+#: What notebook 07's card says the Nimbus model is for (:func:`case_study_registry` uses it too).
+CASE_STUDY_INTENDED_USE = (
+    "Each month, rank Nimbus Mobile's current customers by their chance of churning in the next "
+    "month, so that the retention team calls those at or above the threshold with an offer. "
+    "A person makes every call; the score is a reason to call, never a verdict on a customer.")
+#: The known limits notebook 07's card lists: what 04-06 found the model gets wrong.
+CASE_STUDY_LIMITS = [
+    "Trained on 2024 labels as recorded: South's labels follow an older reading of 'churn' "
+    "(notebook 04), so its churners are under-found.",
+    "Cannot see why a customer is unhappy beyond the columns it has: price complaints are "
+    "missed (notebook 06).",
+    "A category it never saw in training (a new plan, a new payment method) is scored as "
+    "'infrequent': answers for those customers are guesses until the model is retrained.",
+    "Fitted on 2024: the world it describes ages from the first production month on; watch it "
+    "(notebook 08).",
+]
+#: The columns of the history that a request cannot carry: the label, and a leak (notebook 03).
+CASE_STUDY_NOT_SERVED = ("churned", "exit_survey_score")
+
+
+def case_study_card(selected: Any = None) -> ModelCard:
+    """The model card of the Nimbus churn model, as notebook 07 writes it.
+
+    Metrics are notebook 05's, measured once on the test months (October-December 2024) by the
+    model trained on January-September at 05's threshold, beside today's rule (the scope's
+    rule of thumb) on the same rows. Business value is the scope's mapping
+    (:func:`toolkit.scoping.case_study_scope`).
+
+    Parameters
+    ----------
+    selected : toolkit.modeling.SelectedModel, optional
+        The deployed model (``case_study_model("history")``); built when not given.
+
+    Returns
+    -------
+    ModelCard
+        With ``average_precision``, ``roc_auc``, ``precision``, ``recall`` and ``value_eur``.
+
+    Examples
+    --------
+    >>> card = case_study_card()
+    >>> card.threshold, list(card.metrics)[:2], card.business_value["fp"]
+    (0.3, ['average_precision', 'roc_auc'], -30.0)
+    """
+    from sklearn.metrics import average_precision_score, precision_score, recall_score, roc_auc_score
+
+    from toolkit.datasets import load
+    from toolkit.modeling import SelectedModel, case_study_model
+    from toolkit.scoping import business_value, case_study_scope, rule_predictions
+
+    if selected is None:
+        selected = case_study_model("history")
+    if not isinstance(selected, SelectedModel):
+        raise TypeError(f"selected must be a toolkit.modeling.SelectedModel (case_study_model(...)); "
+                        f"got {type(selected).__name__}.")
+    scope = case_study_scope()
+    money = scope.economics.outcome_values()
+    history = load("history")
+    test = history[history["month"] >= "2024-10-01"]
+    X_test, y_test = test.drop(columns=list(CASE_STUDY_NOT_SERVED)), test["churned"]
+    proba = case_study_model("train").pipeline.predict_proba(X_test)[:, 1]
+    scored = {"model": (proba, (proba >= selected.threshold).astype(int)),
+              "rule": (rule_predictions(X_test, scope.rule),) * 2}
+    metrics = {}
+    for name, (score, decision) in scored.items():
+        metrics[name] = {"average_precision": average_precision_score(y_test, score),
+                         "roc_auc": roc_auc_score(y_test, score),
+                         "precision": precision_score(y_test, decision, zero_division=0),
+                         "recall": recall_score(y_test, decision),
+                         "value_eur": business_value(y_test, decision, money)}
+    rows = len(history)
+    return ModelCard(
+        "Nimbus churn model", trained_on=f"2024-01 to {selected.trained_until} ({rows:,} rows)",
+        features=[c for c in history.columns if c not in CASE_STUDY_NOT_SERVED],
+        metrics={k: round(float(v), 4) for k, v in metrics["model"].items()},
+        baselines={k: round(float(v), 4) for k, v in metrics["rule"].items()},
+        business_value=money, threshold=selected.threshold,
+        intended_use=CASE_STUDY_INTENDED_USE, limits=list(CASE_STUDY_LIMITS))
+
+
+def case_study_registry(directory: str | Path) -> Registry:
+    """A new registry in ``directory`` whose ``v1`` is the case-study model, in production.
+
+    ``v1`` is ``modeling.case_study_model("history")``'s pipeline (notebook 05's model refitted
+    on all of 2024), with :func:`case_study_card` and an :class:`InputSchema` recorded from the
+    2024 features a request can carry (no ``churned``, no ``exit_survey_score``). This is the
+    registry notebook 07 builds step by step; notebooks 08 and 09 start from it.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Where to create the registry. It must not hold one already.
+
+    Returns
+    -------
+    Registry
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> registry = case_study_registry(tempfile.mkdtemp())
+    >>> registry.stages(), registry.list_versions()["metric"].tolist()
+    ({'production': 'v1'}, ['average_precision'])
+    """
+    from toolkit.datasets import load
+    from toolkit.modeling import case_study_model
+
+    if not isinstance(directory, (str, Path)):
+        raise TypeError(f"directory must be a path; got {_short(directory)}.")
+    if (Path(directory) / "registry.sqlite").exists():
+        raise FileExistsError(f"directory {str(directory)!r} already holds a registry; open it with "
+                              "Registry(directory), or pass an empty directory.")
+    selected = case_study_model("history")
+    X = load("history").drop(columns=list(CASE_STUDY_NOT_SERVED))
+    registry = Registry(directory, create=True)
+    version = registry.register(selected.pipeline, card=case_study_card(selected),
+                                schema=InputSchema.from_frame(X))
+    registry.promote(version, "production")
+    return registry

@@ -33,7 +33,7 @@ from toolkit._validation import _short, check_probability
 from toolkit.deploy import InputSchema, ModelBundle, Registry, _actions, _problem_table
 
 __all__ = ["LOG_COLUMNS", "LOG_TIMEOUT_S", "RequestRefused", "Service", "compare_roles", "create_app",
-           "records_to_columns", "shadow_agreement", "to_records"]
+           "records_to_columns", "replay", "shadow_agreement", "to_records"]
 
 #: The fixed columns of the prediction log, before one column per input feature.
 LOG_COLUMNS = ["request_id", "logged_at", "month", "model_version", "role", "returned", "score",
@@ -445,6 +445,12 @@ def shadow_agreement(log: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _named(problems: pd.DataFrame, *, detail: bool = False) -> str:
+    """Problems in words, '; '-joined: 'column: problem', with '(detail)' when asked."""
+    return "; ".join(f"{c}: {p}" + (f" ({d})" if detail else "")
+                     for c, p, d in problems[["column", "problem", "detail"]].itertuples(index=False))
+
+
 def _check_log(log: Any, needed: list[str]) -> None:
     if not isinstance(log, pd.DataFrame):
         raise TypeError(f"log must be a pandas DataFrame (Service.log()); got {type(log).__name__}.")
@@ -544,3 +550,77 @@ def create_app(service: Service):
         return service.card.to_dict()
 
     return app
+
+
+def replay(service: Service, frame: pd.DataFrame, *, by: str = "month") -> pd.DataFrame:
+    """Send ``frame`` through ``service.predict`` one group at a time (one request per month).
+
+    Groups are sent in sorted order of ``by``, as the months would arrive. A refused group is
+    not an error: its row in the result says why, and the replay goes on with the next one.
+
+    Parameters
+    ----------
+    service : Service
+        The service to send the requests to; its prediction log records every scored row.
+    frame : pandas.DataFrame
+        The inputs, with the column ``by`` (e.g. the production months).
+    by : str, default="month"
+        The column whose values make one request each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``by``, ``rows``, ``scored``, ``flagged`` (decided "churns"),
+        ``refused`` (rows refused), ``reason`` (the refusing problems, "" when scored) and
+        ``warnings`` (the warned problems, "; "-joined).
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from toolkit.deploy import InputSchema, ModelCard, Registry
+    >>> X = pd.DataFrame({"month": pd.to_datetime(["2024-01-01"] * 4), "x": [0.0, 1.0, 2.0, 3.0]})
+    >>> model = make_pipeline(make_column_transformer(("passthrough", ["x"])), LogisticRegression())
+    >>> registry = Registry(tempfile.mkdtemp(), create=True)
+    >>> card = ModelCard("demo", trained_on="toy", features=["month", "x"], metrics={})
+    >>> v = registry.register(model.fit(X, [0, 0, 1, 1]), card=card, schema=InputSchema.from_frame(X))
+    >>> _ = registry.promote(v, "production")
+    >>> months = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "x": [3.0, "?"]})
+    >>> table = replay(Service(registry), months)
+    >>> table[["rows", "scored", "flagged", "refused"]].to_numpy().tolist()
+    [[1, 1, 1, 0], [1, 0, 0, 1]]
+    >>> table.loc[1, "reason"]
+    "x: wrong dtype (expected numeric; got e.g. '?')"
+    """
+    if not isinstance(service, Service):
+        raise TypeError(f"service must be a toolkit.service.Service; got {type(service).__name__}.")
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+    if not isinstance(by, str):
+        raise TypeError(f"by must be a column name (str); got {_short(by)}.")
+    if by not in frame.columns:
+        raise ValueError(f"by must be a column of frame; got {by!r}, and frame has {list(frame.columns)!r}.")
+    if frame.empty:
+        raise ValueError("frame must hold at least one row to replay; got an empty frame.")
+    if frame[by].isna().any():
+        raise ValueError(f"frame[{by!r}] must have no missing values (each row needs its group); "
+                         f"got {int(frame[by].isna().sum())} missing.")
+    rows = []
+    for key, group in frame.groupby(by, sort=True, observed=True):
+        entry = {by: key, "rows": len(group), "scored": 0, "flagged": 0, "refused": 0,
+                 "reason": "", "warnings": ""}
+        try:
+            answers = service.predict(group)
+        except RequestRefused as refused:
+            problems = refused.problems
+            refusing = problems["action"] == "refuse"
+            entry.update(refused=len(group), reason=_named(problems[refusing], detail=True))
+            problems = problems[~refusing]
+        else:
+            entry.update(scored=len(answers), flagged=int(answers["decision"].sum()))
+            problems = answers.attrs["warnings"]
+        entry["warnings"] = _named(problems)
+        rows.append(entry)
+    return pd.DataFrame(rows, columns=[by, "rows", "scored", "flagged", "refused", "reason", "warnings"])
