@@ -57,7 +57,8 @@ class Policy:
         - ``"drift"``: when the month's inputs drift (at least ``drift_share`` of the columns,
           :func:`toolkit.drift.drift_report` against the model's training window);
         - ``"realised_drop"``: when the latest labelled month's realised ``metric`` falls below
-          the lower end of its CBPE interval (it fires one month late: labels are late);
+          the lower end of its CBPE interval (:func:`toolkit.monitoring.estimate_performance`);
+          it fires one month late, when the labels arrive;
         - ``"estimated_drop"``: when the month's CBPE estimate of ``metric`` falls more than
           ``drop`` below the estimate on the model's training window (no label needed).
     window : {"all", "sliding", "weighted"}, default="all"
@@ -76,8 +77,10 @@ class Policy:
         both models decide on that month, and the challenger ships only if it is significantly
         better (:func:`toolkit.baselines.compare_to_baseline` on ``gate_metric``). Without the
         gate every new model ships, trained on everything labelled.
-    metric : {"f1", "recall", "precision"}, default="recall"
-        What the drop triggers look at.
+    metric : {"f1", "recall", "precision", "positive_rate"}, default="recall"
+        What the drop triggers look at. ``"positive_rate"`` (the churn rate) fires either way:
+        a realised rate outside the estimate's interval means the model's probabilities no
+        longer match what happens.
     gate_metric : {"f1", "recall", "precision", "accuracy"}, default="f1"
         What the champion/challenger gate compares.
     drop : float, default=0.05
@@ -110,7 +113,7 @@ class Policy:
             raise TypeError(f"name must be a non-empty string; got {self.name!r}.")
         check_one_of(self.trigger, "trigger", TRIGGERS)
         check_one_of(self.window, "window", WINDOWS)
-        check_one_of(self.metric, "metric", ("f1", "recall", "precision"))
+        check_one_of(self.metric, "metric", ("f1", "recall", "precision", "positive_rate"))
         check_one_of(self.gate_metric, "gate_metric", ("f1", "recall", "precision", "accuracy"))
         check_positive_int(self.months, "months")
         check_positive_int(self.every, "every")
@@ -174,7 +177,8 @@ def training_window(pool: pd.DataFrame, month: Any, *, window: str = "all", mont
     window : {"all", "sliding", "weighted"}, default="all"
         See :class:`Policy`; "weighted" adds a ``weight`` column.
     months : int, default=6
-        Sliding-window length or weight half-life.
+        Sliding-window length, or the half-life of the weights (the newest labelled month
+        weighs 1, the one ``months`` before it 0.5).
     label_lag : int, default=1
         Months between ``month`` and the last labelled snapshot month wanted.
     on_future : {"raise", "clip"}, default="raise"
@@ -220,7 +224,8 @@ def training_window(pool: pd.DataFrame, month: Any, *, window: str = "all", mont
         rows = rows[rows["month"] > last - pd.DateOffset(months=months)]
     rows = rows.copy()
     if window == "weighted" and len(rows):
-        age = ((month.year - rows["month"].dt.year) * 12 + month.month - rows["month"].dt.month)
+        last = rows["month"].max()  # the newest labelled month weighs 1
+        age = (last.year - rows["month"].dt.year) * 12 + last.month - rows["month"].dt.month
         rows["weight"] = 0.5 ** (age.to_numpy(dtype=float) / months)
     return rows, note
 
@@ -569,11 +574,12 @@ def _trigger(run: _Run, policy: Policy, state: _State, month, batch) -> tuple[bo
     if not len(last):
         return False, "realised: no labels yet"
     proba = _score(state.model, last, run.features)
-    low = estimate_performance(proba, run.threshold)[f"{metric}_low"]
+    est = estimate_performance(proba, run.threshold)
+    low, high = est[f"{metric}_low"], est[f"{metric}_high"]
     real = realised_performance(last[run.target].to_numpy().astype(int), proba, run.threshold)
-    if real[metric] < low:
-        return True, (f"realised {metric} of {previous:%Y-%m} {real[metric]:.2f}, below the "
-                      f"expected {low:.2f}")
+    if real[metric] < low or (metric == "positive_rate" and real[metric] > high):
+        return True, (f"realised {metric} of {previous:%Y-%m} {real[metric]:.2f}, outside the "
+                      f"expected {low:.2f} to {high:.2f}")
     return False, f"realised {metric} of {previous:%Y-%m} {real[metric]:.2f}, as expected"
 
 
