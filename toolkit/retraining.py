@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,8 @@ import pandas as pd
 from toolkit._validation import _short, check_dataframe, check_one_of, check_positive_int
 from toolkit.plotting import COLORS, PALETTE, new_axes
 
-__all__ = ["HISTORY_LABELS_FROM", "TRIGGERS", "WINDOWS", "BacktestResult", "Policy", "backtest",
+__all__ = ["CASE_STUDY_RETRAIN_COST", "HISTORY_LABELS_FROM", "TRIGGERS", "WINDOWS",
+           "BacktestResult", "Policy", "backtest", "case_study_backtest", "case_study_policies",
            "plot_backtest", "training_window"]
 
 TRIGGERS = ("never", "schedule", "drift", "realised_drop", "estimated_drop")
@@ -663,3 +665,46 @@ def plot_backtest(result: BacktestResult, metric: str = "value", events: pd.Data
            title=f"Backtest: {label.split(' (')[0]} per policy")
     ax.legend(loc="lower left", fontsize=8)
     return ax
+
+
+# --- the case study ------------------------------------------------------------------------------
+#: Euros one retrain costs Nimbus in notebook 09: a day of an analyst's time to check the new
+#: model and sign it off. An assumption of the course, set by the caller of :func:`backtest`.
+CASE_STUDY_RETRAIN_COST = 500.0
+
+
+def case_study_policies() -> list[Policy]:
+    """The six policies notebook 09 backtests over the production year.
+
+    Examples
+    --------
+    >>> [p.name for p in case_study_policies()][:3]
+    ['static', 'every 3 months', 'drift, no gate']
+    """
+    return [
+        Policy("static"),
+        Policy("every 3 months", trigger="schedule", every=3, challenge=False),
+        Policy("drift, no gate", trigger="drift", window="sliding", months=3,
+               validate_data=False, challenge=False),
+        Policy("drift, data gate", trigger="drift", window="sliding", months=3, challenge=False),
+        Policy("labels disagree", trigger="realised_drop", metric="positive_rate",
+               window="weighted", months=3, challenge=False),
+        Policy("CBPE drop", trigger="estimated_drop", metric="recall", challenge=False),
+    ]
+
+
+@lru_cache(maxsize=1)
+def case_study_backtest() -> BacktestResult:
+    """:func:`backtest` of :func:`case_study_policies` on the case study (computed once).
+
+    The scope's business value (:func:`toolkit.scoping.case_study_scope`) and
+    :data:`CASE_STUDY_RETRAIN_COST`. Notebook 09 and its exercises share this one run; treat the
+    result as read-only.
+    """
+    from toolkit.datasets import load
+    from toolkit.scoping import case_study_scope
+
+    return backtest(case_study_policies(), load("history"), load("production"),
+                    load("production_labels"),
+                    value=case_study_scope().economics.outcome_values(),
+                    retrain_cost=CASE_STUDY_RETRAIN_COST)
