@@ -12,7 +12,10 @@ The model is notebook 05's (:func:`toolkit.modeling.case_study_model`'s pipeline
 threshold), refitted on each window.
 
 >>> Policy("static").describe()
-'static: never retrain on all labelled data, data gate on, champion/challenger gate on'
+'static: never retrain; the first model stays in service'
+>>> Policy("fresh", trigger="schedule", every=3, window="sliding").describe()
+'fresh: retrain on a schedule (every 3 months); train on the last 6 labelled months; data gate on, \
+champion/challenger gate on'
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ WINDOWS = ("all", "sliding", "weighted")
 #: History's labels (2024) are all known when production starts.
 HISTORY_LABELS_FROM = "2025-01-01"
 _TRIGGER_WORDS = {"never": "never retrain", "schedule": "retrain on a schedule",
-                  "drift": "retrain on a drift alert", "realised_drop":
+                  "drift": "retrain when the inputs drift", "realised_drop":
                   "retrain when the realised performance drops", "estimated_drop":
                   "retrain when the estimated (CBPE) performance drops"}
 _COLUMNS = ["policy", "month", "version", "retrained", "reason", "trained_on_rows",
@@ -133,11 +136,19 @@ class Policy:
         how = _TRIGGER_WORDS[self.trigger]
         if self.trigger == "schedule":
             how += f" (every {self.every} months)"
+        elif self.trigger == "drift":
+            how += f" (at least {self.drift_share:.0%} of the inputs)"
+        elif self.trigger.endswith("drop"):
+            how = how.replace("performance", self.metric.replace("positive_rate", "churn rate"))
+            if self.metric == "positive_rate" and self.trigger == "realised_drop":
+                how = "retrain when the realised churn rate leaves the model's estimate"
         window = {"all": "all labelled data",
                   "sliding": f"the last {self.months} labelled months",
                   "weighted": f"all labelled data, weights halving every {self.months} months"}
+        if self.trigger == "never":
+            return f"{self.name}: never retrain; the first model stays in service"
         on = {True: "on", False: "off"}
-        return (f"{self.name}: {how} on {window[self.window]}, data gate "
+        return (f"{self.name}: {how}; train on {window[self.window]}; data gate "
                 f"{on[self.validate_data]}, champion/challenger gate {on[self.challenge]}")
 
 
@@ -233,12 +244,19 @@ def training_window(pool: pd.DataFrame, month: Any, *, window: str = "all", mont
 
 
 def _gate_data(rows: pd.DataFrame, schema: Any, features: list[str],
-               max_share: float) -> tuple[pd.DataFrame, list[str]]:
-    """Leave out the months of ``rows`` whose inputs the schema finds broken."""
+               max_share: float, checked: dict | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Leave out the months of ``rows`` whose inputs the schema finds broken.
+
+    ``checked`` caches each month's problems (same schema, same rows) across retrains.
+    """
+    checked = {} if checked is None else checked
     excluded = []
     keep = np.ones(len(rows), dtype=bool)
     for month, batch in rows.groupby("month"):
-        problems = schema.validate(batch[features])
+        key = (month, len(batch))
+        if key not in checked:
+            checked[key] = schema.validate(batch[features])
+        problems = checked[key]
         bad = problems[(problems["action"] == "refuse")
                        | (problems["rows"] > max_share * len(batch))]
         if len(bad):
@@ -310,6 +328,8 @@ class _Run:
     target: str
     seed: int
     cache: dict = field(default_factory=dict)
+    checked: dict = field(default_factory=dict)
+    scores: dict = field(default_factory=dict)
 
 
 def _inputs(rows: pd.DataFrame, features: list[str]) -> pd.DataFrame:
@@ -459,7 +479,7 @@ def backtest(policies: Sequence[Policy], history: pd.DataFrame, production: pd.D
 class _State:
     model: Any
     rows: pd.DataFrame
-    reference_est: pd.Series
+    reference_est: pd.Series | None
     version: int = 1
     retrains: int = 0
     cost: float = 0.0
@@ -468,11 +488,8 @@ class _State:
 
 
 def _run_policy(run: _Run, policy: Policy, months, rows_out, models, windows, audit) -> None:
-    from toolkit.monitoring import estimate_performance
 
-    state = _State(run.champion, run.first_rows,
-                   estimate_performance(_score(run.champion, run.first_rows, run.features),
-                                        run.threshold))
+    state = _State(run.champion, run.first_rows, None)
     models[(policy.name, "v1")], windows[(policy.name, "v1")] = run.champion, run.first_rows
     audit.append({"policy": policy.name, "version": "v1", "trained_in": run.start,
                   "latest_label_available_from": run.first_rows["label_available_from"].max()})
@@ -502,9 +519,11 @@ def _realised(run: _Run, model, batch: pd.DataFrame) -> dict:
     out = {"labelled_rows": int(known.sum()), "precision": np.nan, "recall": np.nan,
            "value": np.nan}
     if known.any():
+        key = (id(model), batch["month"].iloc[0])  # policies sharing a version share its scores
+        if key not in run.scores:
+            run.scores[key] = _score(model, batch[known], run.features)
         real = realised_performance(batch[run.target].to_numpy()[known].astype(int),
-                                    _score(model, batch[known], run.features), run.threshold,
-                                    run.value)
+                                    run.scores[key], run.threshold, run.value)
         out.update(precision=real["precision"], recall=real["recall"], value=real["value"])
     return out
 
@@ -512,15 +531,14 @@ def _realised(run: _Run, model, batch: pd.DataFrame) -> dict:
 def _retrain(run: _Run, policy: Policy, state: _State, month, reason: str, models, windows,
              audit) -> tuple[bool, str]:
     """Train a challenger on the policy's window, gate it, ship it or say why not."""
-    from toolkit.monitoring import estimate_performance
-
     rows, note = training_window(run.pool, month, window=policy.window, months=policy.months,
                                  label_lag=policy.label_lag, on_future=run.on_future)
     if note:
         reason += f"; {note}"
     excluded: list[str] = []
     if policy.validate_data:
-        rows, excluded = _gate_data(rows, run.schema, run.features, policy.max_problem_share)
+        rows, excluded = _gate_data(rows, run.schema, run.features, policy.max_problem_share,
+                                    run.checked)
     state.retrains += 1
     state.cost += run.retrain_cost
     verdict = _train_and_gate(run, policy, rows, state.model)
@@ -534,7 +552,7 @@ def _retrain(run: _Run, policy: Policy, state: _State, month, reason: str, model
     state.version += 1
     state.model, state.rows, state.since = model, rows, 0
     state.excluded = ", ".join(excluded)
-    state.reference_est = estimate_performance(_score(model, rows, run.features), run.threshold)
+    state.reference_est = None  # estimated again when a trigger needs it
     key = (policy.name, f"v{state.version}")
     models[key], windows[key] = model, rows
     audit.append({"policy": policy.name, "version": key[1], "trained_in": month,
@@ -566,6 +584,9 @@ def _trigger(run: _Run, policy: Policy, state: _State, month, batch) -> tuple[bo
         return False, f"drift: {share:.0%} of the inputs"
     if policy.trigger == "estimated_drop":
         est = estimate_performance(_score(state.model, batch, run.features), run.threshold)
+        if state.reference_est is None:
+            state.reference_est = estimate_performance(_score(state.model, state.rows, run.features),
+                                                       run.threshold)
         gap = state.reference_est[metric] - est[metric]
         if gap > policy.drop:
             return True, f"estimated {metric} {est[metric]:.2f}, {gap:.2f} below training"

@@ -1,0 +1,72 @@
+"""Notebook 09's exercises: right answers, not attempted, every coded mistake, and the claims
+the feedback makes about the data."""
+
+import pytest
+
+from toolkit.exercise_bank import nb09
+from toolkit.exercises import _REGISTRY, check, list_exercises
+from toolkit.retraining import case_study_backtest
+
+IDS = ("9.1", "9.2", "9.3", "9.4")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_not_attempted(exercise_id):
+    assert check(exercise_id, ...).status == "not attempted"
+
+
+def test_at_least_half_are_decisions_or_code():
+    activities = [_REGISTRY[e].activity for e in IDS]
+    assert sum(a in {"decide", "do"} for a in activities) * 2 >= len(IDS)
+    assert {e for e in list_exercises() if e.startswith("9.")} == set(IDS)
+
+
+def test_cents_rows_in_the_ungated_window():
+    window = nb09.ungated_window()
+    july = int((window["month"] == nb09.CENTS_MONTH).sum())
+    assert july == 1012 and window.loc[window["month"] == nb09.CENTS_MONTH,
+                                       "monthly_charges"].median() > 1000
+    assert check("9.1", july).correct
+    assert "gated policy's window" in check("9.1", 0).message
+    assert "every row of the window" in check("9.1", len(window)).message
+    above = int((window["monthly_charges"] > nb09.CENTS_ABOVE).sum())
+    assert above != july
+    assert "less than 10 EUR" in check("9.1", above).message
+    assert check("9.1", 5).status == "incorrect"
+
+
+def test_policy_choice_follows_the_net_value():
+    summary = case_study_backtest().summary().set_index("policy")
+    best = summary["net_value"].idxmax()
+    assert best == "labels disagree"
+    assert check("9.2", best).correct
+    for name in summary.index.drop(best):
+        message = check("9.2", name).message
+        gap = summary.loc[best, "net_value"] - summary.loc[name, "net_value"]
+        assert f"{gap:,.0f} EUR less" in message
+    assert "never learns what changed" in check("9.2", "static").message
+    assert "gross value is higher" in check("9.2", "drift, no gate").message
+
+
+def test_break_even_cost():
+    summary = case_study_backtest().summary().set_index("policy")
+    right = (summary.loc["every 3 months", "value"] - summary.loc["static", "value"]) / 4
+    assert summary.loc["every 3 months", "retrains"] == 4
+    assert check("9.3", right).correct
+    assert "over the retrains" in check("9.3", right * 4 / 12).message
+    net = (summary.loc["every 3 months", "net_value"] - summary.loc["static", "net_value"]) / 4
+    assert "net values" in check("9.3", net).message
+
+
+def test_the_new_errors_point_at_the_competitors_target():
+    table = nb09.new_errors_table().reset_index()
+    top3 = table.head(3)
+    assert set(top3["contract"]) == {"month-to-month"}
+    assert set(top3["plan"]) == {"Premium", "Unlimited", "5G Max"}
+    assert (top3["churn_rate_after"] > top3["churn_rate_before"] + 0.15).all()
+    inside, outside = nb09._segment_rise(nb09.TARGETED)
+    assert inside > 20 and abs(outside) < 2
+    assert check("9.4", nb09.TARGETED).correct
+    for name in set(nb09.SEGMENTS) - {nb09.TARGETED}:
+        assert "Missed churners a month rose by" in check("9.4", name).message
+    assert check("9.4", "South").status == "incorrect"
