@@ -14,7 +14,7 @@ import pytest
 from toolkit import exercises
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-REWORKED = ["03_features_by_dtype.ipynb", "04_label_consistency.ipynb"]
+REWORKED = ["03_features_by_dtype.ipynb", "04_label_consistency.ipynb", "09_retraining.ipynb"]
 
 
 def _ids(number):

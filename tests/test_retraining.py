@@ -224,7 +224,7 @@ def test_plot_backtest_draws_each_policy_and_its_retrains():
     assert ax.get_xlabel().startswith("production month") and ax.get_ylabel().startswith("recall")
     labels_drawn = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels_drawn == ["static", "monthly", "a new version ships"]
-    markers = ax.collections[1]  # the monthly policy's retrain markers
+    markers = ax.collections[1]  # the monthly policy's retrain triangles
     assert len(markers.get_offsets()) == result.table["retrained"].sum()
     assert {t.get_text() for t in ax.texts} == set(events["event"])
     plt.close(ax.figure)

@@ -636,7 +636,7 @@ def _train_and_gate(run: _Run, policy: Policy, rows: pd.DataFrame, champion):
 
 def plot_backtest(result: BacktestResult, metric: str = "value", events: pd.DataFrame | None = None,
                   *, ax=None):
-    """The metric month by month per policy, retrains as markers, known events as shaded spans.
+    """The metric month by month per policy, retrains as triangles, known events as grey lines.
 
     Parameters
     ----------
@@ -664,27 +664,27 @@ def plot_backtest(result: BacktestResult, metric: str = "value", events: pd.Data
     if not isinstance(result, BacktestResult):
         raise TypeError(f"result must be a BacktestResult; got {type(result).__name__}.")
     check_one_of(metric, "metric", ("value", "precision", "recall", "net_value"))
-    ax = new_axes(ax, figsize=(9, 4.5))
-    half = pd.DateOffset(days=15)
-    if events is not None:
-        for i, (_, event) in enumerate(events.iterrows()):
-            start = pd.Timestamp(f"{event['start_month']}-01")
-            end = pd.Timestamp(f"{event['end_month']}-01") + pd.DateOffset(months=1)
-            ax.axvspan(start - half, end - half, color=COLORS["light"], alpha=0.6, zorder=0)
-            ax.annotate(event["event"], (start - half, 1 - 0.05 * (i + 1)),
-                        xycoords=("data", "axes fraction"), fontsize=8, color=COLORS["muted"])
+    ax = new_axes(ax, figsize=(10, 4.5))
+    styles = ("-", "--", "-.", ":")
     for i, (name, rows) in enumerate(result.table.groupby("policy", sort=False)):
         colour = PALETTE[i % len(PALETTE)]
-        ax.plot(rows["month"], rows[metric], marker=".", color=colour, label=name)
+        ax.plot(rows["month"], rows[metric], marker=".", color=colour, label=name,
+                linestyle=styles[i % len(styles)], linewidth=2)
         new = rows[rows["retrained"].astype(bool)]
         ax.scatter(new["month"], new[metric], marker="^", s=70, color=colour, zorder=3)
+    if events is not None:
+        for _, event in events.iterrows():
+            start = pd.Timestamp(f"{event['start_month']}-01")
+            ax.axvline(start, color=COLORS["muted"], linestyle=":", linewidth=1.8, zorder=1)
+            ax.annotate(f" {event['event']}", (start, 0.02), xycoords=("data", "axes fraction"),
+                        rotation=90, fontsize=8, color=COLORS["muted"], va="bottom")
     ax.scatter([], [], marker="^", color=COLORS["muted"], label="a new version ships")
     label = {"value": "business value (EUR)", "net_value": "value minus retraining cost (EUR)",
              "precision": "precision (share of offers to churners)",
              "recall": "recall (share of churners reached)"}[metric]
-    ax.set(xlabel="production month (shaded: the known events)", ylabel=label,
+    ax.set(xlabel="production month (dotted grey lines: the known events start)", ylabel=label,
            title=f"Backtest: {label.split(' (')[0]} per policy")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
     return ax
 
 
