@@ -226,7 +226,7 @@ def test_plot_backtest_draws_each_policy_and_its_retrains():
     assert labels_drawn == ["static", "monthly", "a new version ships"]
     markers = ax.collections[1]  # the monthly policy's retrain triangles
     assert len(markers.get_offsets()) == result.table["retrained"].sum()
-    assert {t.get_text() for t in ax.texts} == set(events["event"])
+    assert {t.get_text().strip() for t in ax.texts} == set(events["event"])
     plt.close(ax.figure)
     with pytest.raises(TypeError, match="result must be a BacktestResult; got DataFrame"):
         plot_backtest(result.table)

@@ -102,8 +102,6 @@ def _policy_mistakes() -> dict[str, str]:
             why += ": it never retrains, so it never learns what changed."
         else:
             why += f", net of its {int(row['retrains'])} retrains."
-        if row["value"] > table.loc[best, "value"]:
-            why += " Its gross value is higher, but each retrain costs money."
         out[name] = why
     return out
 
