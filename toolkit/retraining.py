@@ -704,7 +704,8 @@ def case_study_policies() -> list[Policy]:
     """
     return [
         Policy("static"),
-        Policy("every 3 months", trigger="schedule", every=3, challenge=False),
+        Policy("every 3 months", trigger="schedule", every=3, window="sliding", months=6,
+               challenge=False),
         Policy("drift, no gate", trigger="drift", window="sliding", months=3,
                validate_data=False, challenge=False),
         Policy("drift, data gate", trigger="drift", window="sliding", months=3, challenge=False),
