@@ -70,3 +70,29 @@ def test_the_new_errors_point_at_the_competitors_target():
     for name in set(nb09.SEGMENTS) - {nb09.TARGETED}:
         assert "Missed churners a month rose by" in check("9.4", name).message
     assert check("9.4", "South").status == "incorrect"
+
+
+def test_claims_the_notebook_makes_in_words():
+    table = case_study_backtest().table
+    value = table.pivot(index="month", columns="policy", values="value")
+    recall = table.pivot(index="month", columns="policy", values="recall")
+    # "July is a loss for every policy": every customer flagged
+    assert (value.loc["2025-07-01"] < 0).all() and (recall.loc["2025-07-01"] == 1).all()
+    # the static model's value still rises in September, its recall falls behind
+    assert value.loc["2025-09-01", "static"] > value.loc["2025-08-01", "static"]
+    late = recall.loc["2025-10-01":]
+    assert (late.max(axis=1) - late["static"] > 0.08).all()
+    # "the CBPE drop policy never retrains"; its line lies on the static model's
+    assert table.loc[table["policy"] == "CBPE drop", "retrains"].max() == 0
+    assert value["CBPE drop"].equals(value["static"])
+    # "the money barely tells them apart" (drift with and without the data gate, August on)
+    pair = value.loc["2025-08-01":, ["drift, no gate", "drift, data gate"]].sum()
+    assert abs(pair.iloc[0] - pair.iloc[1]) < 0.01 * pair.iloc[1]
+    # both drift policies retrain in August; only the gated one leaves July out
+    aug = table[(table["month"] == "2025-08-01")].set_index("policy")
+    assert aug.loc[["drift, no gate", "drift, data gate"], "retrained"].all()
+    assert aug.loc["drift, data gate", "excluded_months"].startswith("2025-07")
+    # the labels policy sees the competitor in October, from September's labels
+    labels = table[table["policy"] == "labels disagree"].set_index("month")
+    assert labels.loc["2025-10-01", "retrained"]
+    assert "of 2025-09" in labels.loc["2025-10-01", "reason"]
