@@ -7,7 +7,7 @@ from toolkit.exercise_bank import nb09
 from toolkit.exercises import _REGISTRY, check, list_exercises
 from toolkit.retraining import case_study_backtest
 
-IDS = ("9.1", "9.2", "9.3", "9.4")
+IDS = ("9.1", "9.2", "9.3", "9.4", "9.5")
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -96,3 +96,13 @@ def test_claims_the_notebook_makes_in_words():
     labels = table[table["policy"] == "labels disagree"].set_index("month")
     assert labels.loc["2025-10-01", "retrained"]
     assert "of 2025-09" in labels.loc["2025-10-01", "reason"]
+
+
+def test_promotion_after_the_shadow_month():
+    gate = nb09.shadow_gate()
+    assert gate.significant and gate.n_test == 971
+    assert (round(gate.model_score, 2), round(gate.baseline_score, 2)) == (0.79, 0.74)
+    assert check("9.5", "canary").correct
+    assert "tenth of them first" in check("9.5", "production").message
+    assert "better, not worse" in check("9.5", "archive").message
+    assert "entirely above zero" in check("9.5", "keep in shadow").message

@@ -229,3 +229,63 @@ register(Exercise(
                          "competitor's target. What they are offered, and why they leave, "
                          "is a question for the data (02) and the error analysis (06)."),
 ))
+
+
+@lru_cache(maxsize=1)
+def shadow_gate():
+    """The champion/challenger test of notebook 09's shadow month: v2 against v1 on October.
+
+    The chosen policy's October model and the first model decide on October's customers; both
+    are scored on October's labels (known in November) with
+    :func:`toolkit.baselines.compare_to_baseline` on F1.
+    """
+    from toolkit.baselines import compare_to_baseline
+    from toolkit.datasets import load
+    from toolkit.retraining import _score
+
+    result = _result()
+    table = result.table.set_index(["policy", "month"])
+    version = table.loc[(_best_policy(), "2025-10-01"), "version"]
+    history = load("history")
+    production = load("production")
+    october = production[production["month"] == "2025-10-01"].merge(
+        load("production_labels")[["customer_id", "churned"]], on="customer_id")
+    features = [c for c in history.columns if c not in ("churned", "exit_survey_score")]
+    decide = {v: (_score(result.models[(_best_policy(), v)], october, features)
+                  >= result.threshold).astype(int) for v in ("v1", version)}
+    return compare_to_baseline(october["churned"], decide[version], decide["v1"], metric="f1")
+
+
+def _promotion() -> str:
+    return "canary" if shadow_gate().significant else "keep in shadow"
+
+
+def _promotion_mistakes() -> dict[str, str]:
+    gate = shadow_gate()
+    interval = f"{gate.ci_low:+.2f} to {gate.ci_high:+.2f}"
+    out = {"production": "Straight to everyone skips the step that limits the damage if the "
+                         "shadow month missed something: live answers to real customers. A "
+                         "canary answers for a tenth of them first.",
+           "archive": f"The test says v2 is better, not worse: its F1 gain lies between "
+                      f"{interval} (95 %)."}
+    other = "keep in shadow" if _promotion() == "canary" else "canary"
+    out[other] = (f"The F1 gain's 95 % interval is {interval}: "
+                  + ("entirely above zero, so another month of shadow only delays the recovery."
+                     if gate.significant else "it includes zero, so v2 is not clearly better."))
+    return out
+
+
+register(Exercise(
+    "9.5",
+    "After the shadow month, where does v2 go next?",
+    expected=_promotion,
+    kind="choice",
+    options=("keep in shadow", "canary", "production", "archive"),
+    mistakes=_promotion_mistakes,
+    activity="decide",
+    hints=("Read the champion/challenger test: is the whole interval of the gain above zero?",
+           "If it is, the next stage is the one that exposes v2 to some live customers, not all."),
+    explanation=lambda: (f"v2's F1 gain on October ({shadow_gate().ci_low:+.2f} to "
+                         f"{shadow_gate().ci_high:+.2f}) is clearly positive: it earns a canary, "
+                         "live answers for a tenth of the customers, before production."),
+))
