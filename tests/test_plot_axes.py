@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit import baselines, error_analysis, features, modeling
+from toolkit import baselines, error_analysis, features, modeling, retraining
 
 Y = np.array([0, 0, 1, 1, 0, 1, 0, 0])
 P = np.array([0.1, 0.4, 0.8, 0.6, 0.3, 0.35, 0.2, 0.7])
@@ -35,6 +35,9 @@ PLOTS = {
     "plot_model_comparison": lambda: modeling.plot_model_comparison(pd.DataFrame({
         "model": ["prior", "tree"], "kind": ["baseline", "candidate"], "f1_mean": [0.0, 0.6],
         "f1_std": [0.0, 0.05]})),
+    "plot_backtest": lambda: retraining.plot_backtest(retraining.BacktestResult(pd.DataFrame({
+        "policy": ["static", "static"], "month": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+        "retrained": [False, False], "value": [1.0, 2.0]}), {}, {}, pd.DataFrame())),
 }
 
 

@@ -1,0 +1,108 @@
+"""Notebook 09's exercises: right answers, not attempted, every coded mistake, and the claims
+the feedback makes about the data."""
+
+import pytest
+
+from toolkit.exercise_bank import nb09
+from toolkit.exercises import _REGISTRY, check, list_exercises
+from toolkit.retraining import case_study_backtest
+
+IDS = ("9.1", "9.2", "9.3", "9.4", "9.5")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_not_attempted(exercise_id):
+    assert check(exercise_id, ...).status == "not attempted"
+
+
+def test_at_least_half_are_decisions_or_code():
+    activities = [_REGISTRY[e].activity for e in IDS]
+    assert sum(a in {"decide", "do"} for a in activities) * 2 >= len(IDS)
+    assert {e for e in list_exercises() if e.startswith("9.")} == set(IDS)
+
+
+def test_cents_rows_in_the_ungated_window():
+    window = nb09.ungated_window()
+    july = int((window["month"] == nb09.CENTS_MONTH).sum())
+    assert july == 1012 and window.loc[window["month"] == nb09.CENTS_MONTH,
+                                       "monthly_charges"].median() > 1000
+    assert check("9.1", july).correct
+    assert "gated policy's window" in check("9.1", 0).message
+    assert "every row of the window" in check("9.1", len(window)).message
+    above = int((window["monthly_charges"] > nb09.CENTS_ABOVE).sum())
+    assert above != july
+    assert "less than 10 EUR" in check("9.1", above).message
+    assert check("9.1", 5).status == "incorrect"
+
+
+def test_policy_choice_follows_the_net_value():
+    summary = case_study_backtest().summary().set_index("policy")
+    best = summary["net_value"].idxmax()
+    assert best == "labels disagree"
+    assert check("9.2", best).correct
+    for name in summary.index.drop(best):
+        message = check("9.2", name).message
+        gap = summary.loc[best, "net_value"] - summary.loc[name, "net_value"]
+        assert f"{gap:,.0f} EUR less" in message
+    assert "never learns what changed" in check("9.2", "static").message
+    assert "net of its 8 retrains" in check("9.2", "drift, no gate").message
+
+
+def test_break_even_cost():
+    summary = case_study_backtest().summary().set_index("policy")
+    right = (summary.loc["every 3 months", "value"] - summary.loc["static", "value"]) / 4
+    assert summary.loc["every 3 months", "retrains"] == 4
+    assert check("9.3", right).correct
+    assert "over the retrains" in check("9.3", right * 4 / 12).message
+    net = (summary.loc["every 3 months", "net_value"] - summary.loc["static", "net_value"]) / 4
+    assert "net values" in check("9.3", net).message
+
+
+def test_the_new_errors_point_at_the_competitors_target():
+    table = nb09.new_errors_table().reset_index()
+    top3 = table.head(3)
+    assert set(top3["contract"]) == {"month-to-month"}
+    assert set(top3["plan"]) == {"Premium", "Unlimited", "5G Max"}
+    assert (top3["churn_rate_after"] > top3["churn_rate_before"] + 0.15).all()
+    inside, outside = nb09._segment_rise(nb09.TARGETED)
+    assert inside > 20 and abs(outside) < 2
+    assert check("9.4", nb09.TARGETED).correct
+    for name in set(nb09.SEGMENTS) - {nb09.TARGETED}:
+        assert "Missed churners a month rose by" in check("9.4", name).message
+    assert check("9.4", "South").status == "incorrect"
+
+
+def test_claims_the_notebook_makes_in_words():
+    table = case_study_backtest().table
+    value = table.pivot(index="month", columns="policy", values="value")
+    recall = table.pivot(index="month", columns="policy", values="recall")
+    # "July is a loss for every policy": every customer flagged
+    assert (value.loc["2025-07-01"] < 0).all() and (recall.loc["2025-07-01"] == 1).all()
+    # the static model's value still rises in September, its recall falls behind
+    assert value.loc["2025-09-01", "static"] > value.loc["2025-08-01", "static"]
+    late = recall.loc["2025-10-01":]
+    assert (late.max(axis=1) - late["static"] > 0.08).all()
+    # "the CBPE drop policy never retrains"; its line lies on the static model's
+    assert table.loc[table["policy"] == "CBPE drop", "retrains"].max() == 0
+    assert value["CBPE drop"].equals(value["static"])
+    # "the money barely tells them apart" (drift with and without the data gate, August on)
+    pair = value.loc["2025-08-01":, ["drift, no gate", "drift, data gate"]].sum()
+    assert abs(pair.iloc[0] - pair.iloc[1]) < 0.01 * pair.iloc[1]
+    # both drift policies retrain in August; only the gated one leaves July out
+    aug = table[(table["month"] == "2025-08-01")].set_index("policy")
+    assert aug.loc[["drift, no gate", "drift, data gate"], "retrained"].all()
+    assert aug.loc["drift, data gate", "excluded_months"].startswith("2025-07")
+    # the labels policy sees the competitor in October, from September's labels
+    labels = table[table["policy"] == "labels disagree"].set_index("month")
+    assert labels.loc["2025-10-01", "retrained"]
+    assert "of 2025-09" in labels.loc["2025-10-01", "reason"]
+
+
+def test_promotion_after_the_shadow_month():
+    gate = nb09.shadow_gate()
+    assert gate.significant and gate.n_test == 971
+    assert (round(gate.model_score, 2), round(gate.baseline_score, 2)) == (0.79, 0.74)
+    assert check("9.5", "canary").correct
+    assert "tenth of them first" in check("9.5", "production").message
+    assert "better, not worse" in check("9.5", "archive").message
+    assert "entirely above zero" in check("9.5", "keep in shadow").message
