@@ -147,3 +147,17 @@ def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}; got {value!r}.")
     return int(value)
+
+
+#: The four outcomes of a yes/no decision, the keys of a business-value mapping.
+OUTCOMES = ("tp", "fp", "fn", "tn")
+
+
+def check_outcome_values(value: Any, name: str = "value") -> dict[str, float] | None:
+    """Return a business-value mapping as ``{"tp", "fp", "fn", "tn"} -> float`` (or None)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) != set(OUTCOMES):
+        raise ValueError(f"{name} must map each of 'tp', 'fp', 'fn', 'tn' to euros; got "
+                         f"{_short(value)}.")
+    return {k: float(value[k]) for k in OUTCOMES}

@@ -74,9 +74,10 @@ __all__ = [
 SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
                       "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
                       "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper"]
-#: Older skops (0.11, the floor) also reports scikit-learn's loss objects (``sklearn._loss.*``)
-#: inside gradient boosting: plain parameter holders, treated like the trees.
-_SKLEARN_LOSS = "sklearn._loss."
+#: Older skops (0.11, the floor, with scikit-learn 1.6) also reports scikit-learn's loss objects
+#: (``sklearn._loss.*``, inside gradient boosting) and the list a ColumnTransformer keeps of its
+#: remainder columns: plain data holders, treated like the trees.
+_SKLEARN_INTERNALS = ("sklearn._loss.", "sklearn.compose._column_transformer._RemainderColsList")
 
 # --- input schema: named defaults --------------------------------------------------------------
 #: A number may lie this share of the training span (max - min) beyond the training range before
@@ -625,10 +626,10 @@ def _write_files(model: Any, directory: Path, card: ModelCard, schema: InputSche
     path = directory / "model.skops"
     sio.dump(model, path)
     untrusted = sorted(sio.get_untrusted_types(file=path))
-    # scikit-learn's tree structures (and its loss objects, on older skops) are vouched for at
-    # save time, for a model you just trained; the course's transformers are listed.
+    # scikit-learn's tree structures (and, on older skops, its internals above) are vouched for
+    # at save time, for a model you just trained; the course's transformers are listed.
     vouched = set(TRUSTED_TYPES) | set(SKLEARN_TREE_TYPES) | set(trusted)
-    unknown = sorted(t for t in set(untrusted) - vouched if not t.startswith(_SKLEARN_LOSS))
+    unknown = sorted(t for t in set(untrusted) - vouched if not t.startswith(_SKLEARN_INTERNALS))
     if unknown:
         raise ValueError(
             f"model holds types that skops does not trust and toolkit does not know: {unknown!r}. "
@@ -667,8 +668,8 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
         Replace an existing directory (the old one is removed only after the new one is complete).
     trusted : sequence of str, default=()
         Extra types that you vouch for, beyond :data:`toolkit.features.TRUSTED_TYPES` (the
-        course's transformers), :data:`SKLEARN_TREE_TYPES` and, on older skops, scikit-learn's
-        loss objects (``sklearn._loss.*``).
+        course's transformers), :data:`SKLEARN_TREE_TYPES` and, on older skops, a few
+        scikit-learn internals (its loss objects, a ColumnTransformer's remainder list).
 
     Returns
     -------

@@ -39,7 +39,7 @@ from toolkit.plotting import COLORS, new_axes
 
 __all__ = ["CASE_STUDY_AGE_REFERENCE", "CASE_STUDY_DECISION", "CASE_STUDY_DROP",
            "CASE_STUDY_GRID", "DEFAULT_SCORING",
-           "MonthSplit", "SelectedModel", "case_study_model", "compare_models",
+           "MonthSplit", "SelectedModel", "case_study_model", "case_study_pipeline", "compare_models",
            "out_of_fold_proba", "plot_model_comparison", "value_by_threshold"]
 
 #: Metrics reported by default: accuracy misleads on skewed data, so precision, recall and F1 too.
@@ -403,7 +403,26 @@ CASE_STUDY_AGE_REFERENCE = "month"
 _CASE_STUDY_SPLIT = "2024-10-01"
 
 
-def _case_study_pipeline(X: pd.DataFrame, C: float = 1.0):
+def case_study_pipeline(X: pd.DataFrame, C: float = 1.0):
+    """The unfitted pipeline notebook 05 selects: its preprocessor, then logistic regression.
+
+    Retraining (notebook 09) fits this same pipeline on other windows, so 05's choices
+    (dropped leak, ages from each row's month, the model family) are written once, here.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        The training features; the preprocessor's column lists are read from them.
+    C : float, default=1.0
+        Inverse regularisation strength of the logistic regression.
+
+    Examples
+    --------
+    >>> from toolkit.datasets import load
+    >>> history = load("history")
+    >>> case_study_pipeline(history.drop(columns="churned"), C=10).steps[-1][1].C
+    10
+    """
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
@@ -424,10 +443,10 @@ def _case_study_decision() -> tuple[float, float, float, float]:
     history = load("history")
     train = history[history["month"] < _CASE_STUDY_SPLIT]
     X, y = train.drop(columns="churned"), train["churned"]
-    search = GridSearchCV(_case_study_pipeline(X), {"logisticregression__C": list(CASE_STUDY_GRID)},
+    search = GridSearchCV(case_study_pipeline(X), {"logisticregression__C": list(CASE_STUDY_GRID)},
                           cv=MonthSplit(3), scoring="average_precision").fit(X, y)
     C = float(search.best_params_["logisticregression__C"])
-    oof = out_of_fold_proba(_case_study_pipeline(X, C), X, y, MonthSplit(3))
+    oof = out_of_fold_proba(case_study_pipeline(X, C), X, y, MonthSplit(3))
     curve = value_by_threshold(y.loc[oof.index], oof, case_study_scope().economics)
     best = curve.loc[curve["value"].idxmax()]
     return C, float(best["threshold"]), float(search.best_score_), float(best["value"])
@@ -481,7 +500,7 @@ def case_study_model(trained_on: str = "train", *, recompute: bool = False) -> S
     history = load("history")
     rows = history if trained_on == "history" else history[history["month"] < _CASE_STUDY_SPLIT]
     X, y = rows.drop(columns="churned"), rows["churned"]
-    pipeline = _case_study_pipeline(X, C).fit(X, y)
+    pipeline = case_study_pipeline(X, C).fit(X, y)
     until = "2024-12" if trained_on == "history" else "2024-09"
     return SelectedModel("logistic regression", pipeline, C, threshold, average_precision,
                          value, until)

@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._metrics import precision_recall_f1, ratio
 from toolkit._validation import (
     _short,
     check_dataframe,
+    check_outcome_values,
     check_positive_int,
     check_probabilities,
     check_probability,
@@ -60,23 +62,12 @@ AUTO_CHUNKS = 30
 _METRICS = ("positive_rate", "precision", "recall", "f1", "value")
 
 
-def _check_value(value: Any) -> dict[str, float] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping) or set(value) != set(_OUTCOMES):
-        raise ValueError(f"value must map each of 'tp', 'fp', 'fn', 'tn' to euros; got "
-                         f"{_short(value)}.")
-    return {k: float(value[k]) for k in _OUTCOMES}
-
-
 def _metrics(tp, fp, fn, tn, value: dict | None) -> dict[str, Any]:
-    """Metrics from (possibly fractional, possibly arrays of) counts; NaN where undefined."""
+    """Metrics from (possibly fractional, possibly arrays of) counts (``toolkit._metrics`` rule)."""
     tp, fp, fn, tn = (np.asarray(x, dtype=float) for x in (tp, fp, fn, tn))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = {"positive_rate": (tp + fn) / (tp + fp + fn + tn),
-               "precision": np.where(tp + fp > 0, tp / (tp + fp), np.nan),
-               "recall": np.where(tp + fn > 0, tp / (tp + fn), np.nan),
-               "f1": np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), np.nan)}
+    precision, recall, f1 = precision_recall_f1(tp, fp, fn)  # the course's one zero-division rule
+    out = {"positive_rate": ratio(tp + fn, tp + fp + fn + tn),
+           "precision": precision, "recall": recall, "f1": f1}
     out["value"] = (sum(value[k] * c for k, c in zip(_OUTCOMES, (tp, fp, fn, tn), strict=True))
                     if value is not None else np.full_like(tp, np.nan))
     return out
@@ -133,7 +124,7 @@ def estimate_performance(proba: Any, threshold: float = 0.5, value: Mapping | No
     threshold = check_probability(threshold, "threshold")
     confidence = check_probability(confidence, "confidence")
     n_draws = check_positive_int(n_draws, "n_draws", minimum=100)
-    value = _check_value(value)
+    value = check_outcome_values(value)
     decided = p >= threshold
     n1, n0 = int(decided.sum()), int((~decided).sum())
     tp, fn = float(p[decided].sum()), float(p[~decided].sum())
@@ -174,7 +165,7 @@ def realised_performance(y_true: Any, proba: Any, threshold: float = 0.5,
     tp, fp = float((decided & (y == 1)).sum()), float((decided & (y == 0)).sum())
     fn, tn = float((~decided & (y == 1)).sum()), float((~decided & (y == 0)).sum())
     row = {"rows": float(len(p)), "tp": tp, "fp": fp, "fn": fn, "tn": tn}
-    row.update({k: float(v) for k, v in _metrics(tp, fp, fn, tn, _check_value(value)).items()})
+    row.update({k: float(v) for k, v in _metrics(tp, fp, fn, tn, check_outcome_values(value)).items()})
     return pd.Series(row)
 
 
@@ -460,7 +451,7 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
                          f"its columns are {list(data.columns)[:12]!r}.")
     threshold = check_probability(threshold, "threshold")
     label_delay = check_positive_int(label_delay, "label_delay", minimum=0)
-    value = _check_value(value)
+    value = check_outcome_values(value)
     if schema is not None and not callable(getattr(schema, "validate", None)):
         raise TypeError(f"schema must have a validate(df) method; got {type(schema).__name__}.")
     rows, columns, features, ref_frame = _served_rows(data, reference, model, columns, target,

@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import _short, check_dataframe, check_one_of, check_positive_int
+from toolkit._validation import (
+    _short,
+    check_dataframe,
+    check_one_of,
+    check_outcome_values,
+    check_positive_int,
+)
 from toolkit.plotting import COLORS, PALETTE, new_axes
 
 __all__ = ["CASE_STUDY_RETRAIN_COST", "HISTORY_LABELS_FROM", "TRIGGERS", "WINDOWS",
@@ -341,13 +347,13 @@ def _inputs(rows: pd.DataFrame, features: list[str]) -> pd.DataFrame:
 
 def _fit(run: _Run, rows: pd.DataFrame):
     """05's pipeline fitted on ``rows`` (shared between policies with the same window)."""
-    from toolkit.modeling import _case_study_pipeline
+    from toolkit.modeling import case_study_pipeline
 
     weights = rows["weight"].to_numpy() if "weight" in rows.columns else None
     key = (tuple(rows.index), None if weights is None else tuple(np.round(weights, 6)))
     if key not in run.cache:
         X = _inputs(rows, run.features)
-        model = _case_study_pipeline(X, run.C)
+        model = case_study_pipeline(X, run.C)
         extra = {} if weights is None else {"logisticregression__sample_weight": weights}
         run.cache[key] = model.fit(X, rows[run.target], **extra)
     return run.cache[key]
@@ -435,13 +441,12 @@ def backtest(policies: Sequence[Policy], history: pd.DataFrame, production: pd.D
     """
     from toolkit.deploy import InputSchema
     from toolkit.modeling import CASE_STUDY_DECISION, CASE_STUDY_DROP
-    from toolkit.monitoring import _check_value
 
     _check_policies(policies)
     check_dataframe(history, "history")
     check_dataframe(production, "production")
     check_dataframe(labels, "labels")
-    value = _check_value(value)
+    value = check_outcome_values(value)
     if value is None:
         raise ValueError("value must map each of 'tp', 'fp', 'fn', 'tn' to euros; got None.")
     if isinstance(retrain_cost, bool) or not isinstance(retrain_cost, (int, float)) \
