@@ -1,4 +1,4 @@
-"""Notebook 07's exercises (right answers, not attempted, every coded mistake), the claims its
+"""Notebook 07's exercises (right answers, every coded mistake), the claims its
 markdown makes, and the registry it builds step by step against deploy.case_study_registry."""
 
 import json
@@ -12,10 +12,9 @@ import pytest
 from toolkit import deploy
 from toolkit.datasets import load
 from toolkit.exercise_bank import nb07
-from toolkit.exercises import _REGISTRY, check, list_exercises
+from toolkit.exercises import check
 from toolkit.features import TRUSTED_TYPES
 
-IDS = ("7.1", "7.2", "7.3", "7.4")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "07_deployment.ipynb"
 
 
@@ -31,17 +30,6 @@ def _markdown():
 def _code(starts_with):
     return next("".join(c["source"]) for c in _cells()
                 if c["cell_type"] == "code" and "".join(c["source"]).startswith(starts_with))
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_not_attempted(exercise_id):
-    assert check(exercise_id, ...).status == "not attempted"
-
-
-def test_at_least_half_are_decisions_or_code():
-    activities = [_REGISTRY[e].activity for e in IDS]
-    assert sum(a in {"decide", "do"} for a in activities) * 2 >= len(IDS)
-    assert {e for e in list_exercises() if e.startswith("7.")} == set(IDS)
 
 
 def test_refuse_or_warn():

@@ -1,16 +1,13 @@
-"""Notebook 08's exercises: right answers, not attempted, every coded mistake, and the claims
+"""Notebook 08's exercises: right answers, every coded mistake, and the claims
 the feedback makes about the data and the stored outputs."""
 
 import ast
 import json
 from pathlib import Path
 
-import pytest
-
 from toolkit.exercise_bank import nb08
-from toolkit.exercises import _REGISTRY, check, list_exercises
+from toolkit.exercises import check
 
-IDS = ("8.1", "8.2", "8.3", "8.4")
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "08_monitoring_and_drift.ipynb"
 
 
@@ -22,17 +19,6 @@ def _stored_text(starts_with):
     cell = next(c for c in _cells() if "".join(c["source"]).startswith(starts_with))
     data = cell["outputs"][0]["data"]
     return "".join(data.get("text/markdown", data.get("text/plain", "")))
-
-
-@pytest.mark.parametrize("exercise_id", IDS)
-def test_not_attempted(exercise_id):
-    assert check(exercise_id, ...).status == "not attempted"
-
-
-def test_at_least_half_are_decisions_or_code():
-    activities = [_REGISTRY[e].activity for e in IDS]
-    assert sum(a in {"decide", "do"} for a in activities) * 2 >= len(IDS)
-    assert {e for e in list_exercises() if e.startswith("8.")} == set(IDS)
 
 
 def test_which_signal_catches_a_concept_change():

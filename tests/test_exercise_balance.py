@@ -38,3 +38,11 @@ def test_objectives_name_every_exercise(name):
     for match in re.finditer(r"Exercises? ([\d.]+)(?: and ([\d.]+))?", objectives):
         named |= {g.rstrip(".") for g in match.groups() if g}
     assert named == set(_ids(int(name[:2])))
+
+
+@pytest.mark.parametrize("name", REWORKED)
+def test_the_bank_holds_exactly_the_exercises_the_notebook_checks(name):
+    cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    checked = set(re.findall(r'exercises\.check\("([\d.]+)", answer\)', code))
+    assert checked == set(_ids(int(name[:2])))
