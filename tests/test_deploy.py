@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import toolkit.registry
-from toolkit import deploy, features
+from toolkit import artifacts, deploy, features
 from toolkit.datasets import load
 from toolkit.deploy import (
     DEFAULT_REGISTRY,
@@ -232,7 +232,7 @@ def test_a_file_with_other_untrusted_types_is_refused(tmp_path, model, schema):
     foreign, _ = _foreign_model()
     sio.dump(foreign, path / "model.skops")  # someone swaps the file ...
     manifest = json.loads((path / "manifest.json").read_text())
-    manifest["sha256"] = deploy._sha256(path / "model.skops")  # ... and even fixes the checksum
+    manifest["sha256"] = artifacts._sha256(path / "model.skops")  # ... and even fixes the checksum
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="refusing to load .*asks skops to trust .*make_column_selector"
                                          ".*tampered with"):

@@ -76,11 +76,14 @@ __all__ = [
     "DomainClassifierResult",
     "DriftReport",
     "DriftRule",
+    "PreparedReference",
     "add_new_category",
     "calibrate",
     "change_category_mix",
     "change_concept",
     "change_units",
+    "check_pair",
+    "compare_prepared",
     "domain_classifier",
     "drift_report",
     "inject_missing",
@@ -435,7 +438,8 @@ _TABLE_COLUMNS = ["column", "kind", "rule", "test", "statistic", "p_value", "psi
                   "threshold", "drifted", "severity", "reason"]
 
 
-def _check_pair(reference: Any, current: Any, columns: Sequence[str] | None) -> list[str]:
+def check_pair(reference: Any, current: Any, columns: Sequence[str] | None) -> list[str]:
+    """The columns to compare, after checking that both frames hold them with the same kind."""
     check_dataframe(reference, "reference")
     check_dataframe(current, "current")
     if columns is None:
@@ -458,7 +462,7 @@ def _check_pair(reference: Any, current: Any, columns: Sequence[str] | None) -> 
     return columns
 
 
-class _Reference:
+class PreparedReference:
     """The reference reduced once per column, so many batches can be compared cheaply."""
 
     def __init__(self, reference: pd.DataFrame, columns: Sequence[str]):
@@ -484,8 +488,9 @@ class _Reference:
 KS_P_VALUE_MAX_N = 10_000
 
 
-def _compare(ref: _Reference, current: pd.DataFrame, calibration: Calibration | None,
+def compare_prepared(ref: PreparedReference, current: pd.DataFrame, calibration: Calibration | None,
              *, p_values: bool | str = "auto") -> DriftReport:
+    """:func:`drift_report` against a reference prepared once (what ``monitor`` calls per batch)."""
     rows = []
     for name in ref.columns:
         r_side, group = ref.sides[name], ref.groups[name]
@@ -616,12 +621,12 @@ def drift_report(reference: pd.DataFrame, current: pd.DataFrame,
     0      x    ks    0.283    False
     1      c  chi2    1.000    False
     """
-    columns = _check_pair(reference, current, columns)
+    columns = check_pair(reference, current, columns)
     if calibration is not None and not isinstance(calibration, Calibration):
         raise TypeError(f"calibration must be a Calibration from calibrate(); got "
                         f"{type(calibration).__name__}.")
     check_one_of(p_values, "p_values", ["auto", True, False])
-    return _compare(_Reference(reference, columns), current, calibration, p_values=p_values)
+    return compare_prepared(PreparedReference(reference, columns), current, calibration, p_values=p_values)
 
 
 def _chunks(reference: pd.DataFrame, chunk: int | str, n_chunks: int | None,
@@ -701,7 +706,7 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
         raise ValueError(
             f"chunk={chunk!r} cuts the reference ({len(reference)} rows) into {len(chunks)} "
             "chunk(s); at least 3, each at most half the reference, are needed.")
-    ref = _Reference(reference, columns)
+    ref = PreparedReference(reference, columns)
     values: dict[tuple[str, str], list[float]] = {}
     for idx in chunks:
         part = reference.iloc[idx]
@@ -845,11 +850,11 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame,
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from threadpoolctl import threadpool_limits
 
-    columns = _check_pair(reference, current, columns)
+    columns = check_pair(reference, current, columns)
     cv = check_positive_int(cv, "cv", minimum=2)
     max_rows = check_positive_int(max_rows, "max_rows", minimum=10)
     confidence = check_probability(confidence, "confidence")
-    ref = _Reference(reference, columns)
+    ref = PreparedReference(reference, columns)
     kept = [c for c in columns if _fire(_ColumnFacts(ref.kinds[c], ref.sides[c].n, 1, 0, 0,
                                                       *ref.facts[c]))[0].name != "identifier"
             and ref.sides[c].n > 0]
@@ -955,7 +960,7 @@ def plot_distribution_shift(reference: pd.DataFrame, current: pd.DataFrame, colu
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['a', 'b', 'c']
     """
-    _check_pair(reference, current, [column])
+    check_pair(reference, current, [column])
     ax = new_axes(ax)
     r, c = reference[column], current[column]
     if _group(r) == "numeric":

@@ -38,7 +38,7 @@ from toolkit._validation import (
     check_probabilities,
     check_probability,
 )
-from toolkit.drift import Calibration, _check_pair, _compare, _Reference, calibrate
+from toolkit.drift import Calibration, PreparedReference, calibrate, check_pair, compare_prepared
 from toolkit.plotting import COLORS, PALETTE
 
 __all__ = [
@@ -244,7 +244,7 @@ def _served_rows(data: pd.DataFrame, reference: pd.DataFrame, model: Any,
     if columns is None:
         skip = set(LOG_COLUMNS) | {target}
         columns = [c for c in reference.columns if c in rows.columns and c not in skip]
-    columns = _check_pair(reference, rows, columns)
+    columns = check_pair(reference, rows, columns)
     features = list(getattr(model, "feature_names_in_", columns)) if model is not None else columns
     ref_frame = reference[columns].copy()
     if model is not None:
@@ -292,7 +292,7 @@ def _bands(calibration: Any, ref_frame: pd.DataFrame,
 class _Watch:
     """Everything monitor needs to judge one month."""
 
-    prepared: _Reference
+    prepared: PreparedReference
     calibration: Calibration | None
     columns: list
     features: list
@@ -309,7 +309,7 @@ class _Watch:
         current = batch[self.columns].copy()
         if "score" in self.prepared.columns:
             current["score"] = batch["score"].to_numpy()
-        report = _compare(self.prepared, current, self.calibration)
+        report = compare_prepared(self.prepared, current, self.calibration)
         row_alerts = []
         # The model may take columns the service never receives (dropped inside its pipeline);
         # the schema judges what arrived, and itself reports the columns it misses.
@@ -465,7 +465,7 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
     if labels is not None:
         labels = _checked_labels(labels, rows, id_column, target, label_delay)
     calibration, thresholds = _bands(calibration, ref_frame, rows.groupby("month").size())
-    watch = _Watch(_Reference(ref_frame, list(ref_frame.columns)), calibration, columns,
+    watch = _Watch(PreparedReference(ref_frame, list(ref_frame.columns)), calibration, columns,
                    features, schema, labels, threshold, value, confidence, id_column, target, as_of)
     table, alerts, reports = [], [], {}
     for month in months:

@@ -1,6 +1,6 @@
 """The model registry: numbered model versions on disk, a SQLite index, and their stages.
 
-A version is a model directory written by :func:`toolkit.deploy.save_model` (model, card,
+A version is a model directory written by :func:`toolkit.artifacts.save_model` (model, card,
 schema, manifest). :class:`Registry` numbers them (``v1``, ``v2``, ...) and moves them through
 the stages ``registered -> shadow -> canary -> production -> archived``; every change is one
 SQLite transaction, so two processes registering at once never corrupt the index.
@@ -20,15 +20,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from toolkit._shared import REPO_ROOT
 from toolkit._validation import _short, check_one_of
-
-if TYPE_CHECKING:  # toolkit.deploy imports this module: import it back only when needed
-    from toolkit.deploy import InputSchema, ModelBundle, ModelCard
+from toolkit.artifacts import ModelBundle, ModelCard, load_model, save_model, write_card
+from toolkit.schema import InputSchema
 
 __all__ = ["DEFAULT_REGISTRY", "LOCK_TIMEOUT_S", "STAGES", "TRANSITIONS", "Registry"]
 
@@ -149,8 +148,6 @@ class Registry:
         ``metric`` names the card metric shown by :meth:`list_versions` (default: the first).
         Returns the new version name.
         """
-        from toolkit.deploy import ModelCard, _write_card, save_model
-
         if not isinstance(card, ModelCard):
             raise TypeError(f"card must be a ModelCard; got {type(card).__name__}.")
         if metric is not None:
@@ -163,7 +160,7 @@ class Registry:
             with self._transaction() as conn:
                 number = conn.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM versions").fetchone()[0]
                 version = f"v{number}"
-                _write_card(tmp, replace(card, version=version))  # the caller's card is left as it was
+                write_card(tmp, replace(card, version=version))  # the caller's card is left as it was
                 conn.execute(
                     "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?, ?, 'registered', ?)",
                     (number, version, _now(), card.name, card.trained_on, metric,
@@ -292,8 +289,6 @@ class Registry:
                     raise ValueError(f"no version is in stage {stage!r}; promote one first.")
                 version = row[0]
             self._stage_of(conn, version)
-        from toolkit.deploy import load_model
-
         return load_model(self.root / "models" / version)
 
     def __repr__(self) -> str:

@@ -30,7 +30,9 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validation import _short, check_probability
-from toolkit.deploy import InputSchema, ModelBundle, Registry, _actions, _problem_table
+from toolkit.artifacts import ModelBundle
+from toolkit.registry import Registry
+from toolkit.schema import InputSchema, problem_table, resolve_actions
 
 __all__ = ["LOG_COLUMNS", "LOG_TIMEOUT_S", "RequestRefused", "Service", "compare_roles", "create_app",
            "records_to_columns", "replay", "shadow_agreement", "to_records"]
@@ -153,7 +155,7 @@ class Service:
             raise TypeError(f"registry must be a toolkit.deploy.Registry; got {type(registry).__name__}.")
         self.registry = registry
         self.canary_share = check_probability(canary_share, "canary_share")
-        _actions(on_problem)  # checked now, not at the first request
+        resolve_actions(on_problem)  # checked now, not at the first request
         self.on_problem = dict(on_problem or {})
         self.seed = seed
         self._rng = np.random.default_rng(seed)
@@ -247,7 +249,7 @@ class Service:
         X, found = production.schema._inspect(columns, n, index, self.on_problem)
         request_id = uuid.uuid4().hex[:16]
         if any(action == "refuse" for _, _, action, _, _ in found):
-            problems = _problem_table(found)
+            problems = problem_table(found)
             self._log_refusal(request_id, problems, n)
             raise RequestRefused(problems)
         problems = _row_problems(found, n)
@@ -463,7 +465,7 @@ def _answers_frame(result: dict) -> pd.DataFrame:
     answers = pd.DataFrame({k: result[k] for k in ("score", "decision", "model_version", "problems")},
                            index=result["index"])
     answers.attrs["request_id"] = result["request_id"]
-    answers.attrs["warnings"] = _problem_table(result["found"])
+    answers.attrs["warnings"] = problem_table(result["found"])
     return answers
 
 
