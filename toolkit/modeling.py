@@ -369,9 +369,9 @@ def value_by_threshold(y_true: Any, proba: Any, values: Any,
     1        0.5   1   1   30.0
     """
     from toolkit.error_analysis import threshold_curve
-    from toolkit.scoping import OUTCOMES, _check_outcome_values
+    from toolkit.scoping import OUTCOMES, outcome_values
 
-    money = _check_outcome_values(values)
+    money = outcome_values(values)
     curve = threshold_curve(y_true, proba, thresholds)
     curve["value"] = sum(curve[k].astype(float) * money[k] for k in OUTCOMES)
     return curve

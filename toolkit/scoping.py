@@ -3,7 +3,10 @@
 A project scope names the problem, who it is for, how success is measured (the business metric
 and the ML metric), the baseline to beat, the data and its labels, whether ML is feasible at all,
 the value, the milestones and the risks. :class:`ProjectScope` holds those answers and finds
-the gaps; :func:`ml_fit_checklist` asks "is this a good candidate for ML?".
+the gaps; :func:`ml_fit_checklist` asks "is this a good candidate for ML?";
+:func:`rule_predictions` scores today's rule of thumb like a model. What each decision is worth
+in euros (:class:`CampaignEconomics`, :func:`business_value`) lives in :mod:`toolkit.economics`
+and is re-exported here, because a scope holds its economics.
 
 >>> from toolkit.scoping import ProjectScope
 >>> scope = ProjectScope(problem="Customers leave and we notice too late.")
@@ -14,89 +17,21 @@ True
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import (
-    check_dataframe,
-    check_labels,
-    check_one_of,
-    check_probability,
-    check_same_length,
-)
+from toolkit._validation import check_dataframe, check_one_of
+from toolkit.economics import OUTCOMES, CampaignEconomics, business_value, outcome_values
 
 __all__ = ["CHECKLIST", "OUTCOMES", "CampaignEconomics", "ProjectScope", "business_value",
-           "case_study_scope", "ml_fit_checklist", "rule_predictions"]
-
-#: The four outcomes of a yes/no decision, in the order of the business-value mapping.
-OUTCOMES = ("tp", "fp", "fn", "tn")
+           "case_study_scope", "ml_fit_checklist", "outcome_values", "rule_predictions"]
 
 #: Below this share of positives (or above one minus it) accuracy hides a useless model.
 SKEWED_TARGET = 0.3
 _ACCURACY_WORDS = ("accuracy",)
-
-
-@dataclass(frozen=True)
-class CampaignEconomics:
-    """The money behind a yes/no campaign decision: what acting right or wrong is worth.
-
-    Parameters
-    ----------
-    customer_value : float
-        Euros a customer who stays brings in (e.g. 10 more months at 30 EUR a month).
-    offer_cost : float
-        Euros one retention offer costs, whoever receives it.
-    save_rate : float
-        Share of the churners who receive an offer and then stay (between 0 and 1).
-
-    Examples
-    --------
-    >>> money = CampaignEconomics(customer_value=300, offer_cost=30, save_rate=0.3)
-    >>> money.outcome_values()
-    {'tp': 60.0, 'fp': -30.0, 'fn': 0.0, 'tn': 0.0}
-    >>> round(money.break_even_precision, 3)
-    0.333
-    """
-
-    customer_value: float
-    offer_cost: float
-    save_rate: float
-
-    def __post_init__(self) -> None:
-        for name in ("customer_value", "offer_cost"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise TypeError(f"{name} must be a number of euros; got {value!r}.")
-            if value < 0:
-                raise ValueError(f"{name} must be zero or more euros; got {value!r}.")
-        check_probability(self.save_rate, "save_rate")
-
-    def outcome_values(self) -> dict[str, float]:
-        """Euros each outcome is worth compared with doing nothing.
-
-        A true positive (churner offered) gains ``save_rate * customer_value - offer_cost``;
-        a false positive (a stayer offered) loses the offer; a missed churner and a stayer left
-        alone change nothing compared with having no campaign.
-        """
-        return {"tp": float(self.save_rate * self.customer_value - self.offer_cost),
-                "fp": float(-self.offer_cost), "fn": 0.0, "tn": 0.0}
-
-    @property
-    def break_even_precision(self) -> float:
-        """Precision above which flagging a customer pays: ``offer_cost / (save_rate * value)``."""
-        return float(self.offer_cost / (self.save_rate * self.customer_value))
-
-    def describe(self) -> str:
-        """One line in words, for the scope's canvas."""
-        values = self.outcome_values()
-        return (f"a customer kept is worth {self.customer_value:g} EUR, an offer costs "
-                f"{self.offer_cost:g} EUR, {self.save_rate:.0%} of the churners offered stay: "
-                f"a flagged churner is worth {values['tp']:+g} EUR, a flagged stayer "
-                f"{values['fp']:+g} EUR")
 
 
 @dataclass(frozen=True)
@@ -425,56 +360,6 @@ def _verdict(answers: dict[str, bool | None]) -> dict[str, str]:
         kind, why = "good", "every question answered yes: scope it, then beat a baseline"
     check_one_of(kind, "verdict", _VERDICTS)
     return {"answer": _VERDICTS[kind], "consequence": why}
-
-
-def _check_outcome_values(values: Any) -> dict[str, float]:
-    if isinstance(values, CampaignEconomics):
-        return values.outcome_values()
-    if not isinstance(values, Mapping):
-        raise TypeError(f"values must be a mapping {{'tp', 'fp', 'fn', 'tn'}} -> euros or a "
-                        f"CampaignEconomics; got {type(values).__name__}.")
-    if set(values) != set(OUTCOMES):
-        raise ValueError(f"values must have exactly the keys {list(OUTCOMES)!r}; "
-                         f"got {sorted(values)!r}.")
-    for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise TypeError(f"values[{key!r}] must be a number of euros; got {value!r}.")
-    return {key: float(values[key]) for key in OUTCOMES}
-
-
-def business_value(y_true: Any, y_pred: Any, values: Any) -> float:
-    """Euros a set of yes/no decisions is worth: the sum of count x value over the outcomes.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like of 0/1, same length
-        What happened (1 = churned) and what was decided (1 = flagged for an offer).
-    values : mapping or CampaignEconomics
-        Euros per outcome, ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}``, relative to doing
-        nothing (e.g. ``scope.economics.outcome_values()``).
-
-    Returns
-    -------
-    float
-        The total value in euros (negative when the campaign loses money).
-
-    Examples
-    --------
-    >>> business_value([1, 1, 0, 0], [1, 0, 1, 0], {"tp": 60, "fp": -30, "fn": 0, "tn": 0})
-    30.0
-    """
-    values = _check_outcome_values(values)
-    true = check_labels(y_true, "y_true").to_numpy()
-    said = check_labels(y_pred, "y_pred").to_numpy()
-    check_same_length(y_true=true, y_pred=said)
-    for name, arr in (("y_true", true), ("y_pred", said)):
-        extra = sorted(set(pd.unique(arr).tolist()) - {0, 1})
-        if extra:
-            raise ValueError(f"{name} must hold only 0 and 1; got also {extra!r}.")
-    true, said = true == 1, said == 1
-    counts = {"tp": np.sum(true & said), "fp": np.sum(~true & said),
-              "fn": np.sum(true & ~said), "tn": np.sum(~true & ~said)}
-    return float(sum(int(counts[k]) * values[k] for k in OUTCOMES))
 
 
 def rule_predictions(X: pd.DataFrame, rule: str) -> np.ndarray:
