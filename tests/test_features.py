@@ -106,6 +106,59 @@ def test_object_dtype_same_as_str(mixed):
     pd.testing.assert_frame_equal(a, b)
 
 
+def _nullable(n=N, seed=0):
+    """pandas' nullable dtypes, each with gaps (pd.NA)."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.random(n) < 0.1
+    return pd.DataFrame({
+        "vip": pd.array(np.where(gaps, None, rng.random(n) < 0.3), dtype="boolean"),
+        "plan": pd.array(np.where(gaps, None, rng.choice(["basic", "plus", "pro"], n)),
+                         dtype="string"),
+        "note": pd.array(np.where(gaps, None, rng.choice(["too expensive for me",
+                                                          "no signal at home"], n)),
+                         dtype="string"),
+        "calls": pd.array(np.where(gaps, None, rng.integers(0, 60, n)), dtype="Int64"),
+        "level": pd.array(np.where(gaps, None, rng.integers(1, 4, n)), dtype="Int64"),
+        "row": pd.array(np.arange(n), dtype="Int64"),
+    })
+
+
+NULLABLE_KINDS = {
+    "vip": ("boolean", "bool_dtype"),
+    "plan": ("categorical", "few_levels"),
+    "note": ("text", "free_text"),
+    "calls": ("numeric", "numeric"),
+    "level": ("categorical", "integer_codes"),
+    "row": ("identifier", "unique_integers"),
+}
+
+
+@pytest.mark.parametrize("column", list(NULLABLE_KINDS), ids=list(NULLABLE_KINDS))
+def test_nullable_dtypes_are_read_as_bool_text_and_integer(column):
+    # boolean is a yes/no flag, string is text, Int64 is a whole number: as their numpy twins.
+    types = infer_feature_types(_nullable()).set_index("column")
+    assert tuple(types.loc[column, ["kind", "rule"]]) == NULLABLE_KINDS[column]
+
+
+def test_nullable_dtypes_same_kinds_as_numpy_dtypes():
+    # (numpy has no bool with gaps: an object column of True/False/None is labels, not a flag)
+    nullable = _nullable().drop(columns=["vip", "row"])
+    numpy_twins = nullable.astype({"plan": object, "note": object, "calls": float,
+                                   "level": float})
+    a = infer_feature_types(nullable)[["column", "kind", "rule"]]
+    b = infer_feature_types(numpy_twins)[["column", "kind", "rule"]]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_nullable_dtypes_through_the_preprocessor():
+    df = _nullable()
+    out = make_preprocessor(df).set_output(transform="pandas").fit_transform(df)
+    assert not out.isna().any().any()
+    assert set(out["vip"]) <= {0.0, 1.0}  # 0/1, gaps filled with the most common value
+    assert {"calls", "missingindicator_calls", "plan_basic", "level_1"} <= set(out.columns)
+    assert "row" not in out.columns  # an id: dropped
+
+
 def test_history_kinds(history):
     kinds = infer_feature_types(history, target="churned").set_index("column")["kind"]
     assert kinds.to_dict() == {

@@ -7,12 +7,13 @@ are tested to give scikit-learn's own results: :class:`RareLevelOneHot` (``OneHo
 rare levels grouped, without its per-value Python loops) and :class:`Imputer` (whose median
 does not sort a masked copy of the data). Each one is a plain scikit-learn
 transformer (``get_feature_names_out``, ``set_output``) that skops can save; import them from
-:mod:`toolkit.features`.
+:mod:`toolkit.features`. They stay in this file because a saved model records each class by its
+path (``toolkit._encoders.DateEncoder``, see ``toolkit.features.TRUSTED_TYPES``); the text
+parsing they share with the kind rules is in :mod:`toolkit._parsing`.
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
@@ -26,72 +27,14 @@ from sklearn.preprocessing import TargetEncoder
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
+from toolkit._columns import column_kind
+from toolkit._parsing import days_since_epoch, guess_date_format, to_datetime, to_float
+
 __all__ = ["BagOfWords", "DateEncoder", "FrequencyEncoder", "Imputer", "MissingAsNaN",
            "RareLevelOneHot", "SeededTargetEncoder", "ToNumber"]
 
-#: Text read as missing when numbers are stored as text ("N/A", "-", ...), lower-cased.
-MISSING_TOKENS = ("", "n/a", "na", "nan", "none", "null", "-", "--", "?", "missing")
 #: Bag of words: keep at most this many words per text column.
 TEXT_MAX_WORDS = 30
-
-def _family(series: pd.Series) -> str:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "bool"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "category"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "numeric"
-    if pd.api.types.is_string_dtype(dtype):
-        return "text"
-    return "other"
-
-
-def _via_distinct(series: pd.Series, convert, fill) -> np.ndarray:
-    """Convert each distinct value once and spread the results: text columns repeat a lot."""
-    codes, distinct = pd.factorize(series)
-    converted = np.asarray(convert(pd.Series(np.asarray(distinct, dtype=object))))
-    # Missing values have code -1, which picks the fill value appended at the end.
-    return np.append(converted, np.asarray([fill], dtype=converted.dtype))[codes]
-
-
-def _to_float(series: pd.Series) -> pd.Series:
-    """Numbers from any column: bools to 0/1, text like '1,234' to 1234, 'N/A' to NaN."""
-    if _family(series) in ("bool", "numeric"):
-        return pd.Series(series.to_numpy(dtype=float, na_value=np.nan), index=series.index)
-    return pd.Series(_via_distinct(series, _parse_numbers, np.nan), index=series.index)
-
-
-def _parse_numbers(text: pd.Series) -> pd.Series:
-    text = text.astype(str).str.strip()
-    text = text.mask(text.str.lower().isin(MISSING_TOKENS))
-    text = text.str.replace(r"[,_\s]", "", regex=True)
-    return pd.to_numeric(text, errors="coerce").astype(float)
-
-
-def _date_format(values: pd.Series) -> str | None:
-    from pandas.tseries.api import guess_datetime_format
-
-    first = values.dropna()
-    return guess_datetime_format(str(first.iloc[0])) if len(first) else None
-
-
-def _to_datetime(series: pd.Series, fmt: str | None) -> pd.Series:
-    if _family(series) == "datetime":
-        out = series
-    else:
-        def parse(text):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
-                return pd.to_datetime(text.astype(str), format=fmt or "mixed", errors="coerce",
-                                      utc=True).dt.tz_localize(None)
-
-        out = pd.Series(_via_distinct(series, parse, np.datetime64("NaT", "ns")), index=series.index)
-    if getattr(out.dt, "tz", None) is not None:
-        out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-    return out
 
 
 # --- transformers the preprocessor needs and scikit-learn does not have ------------------------
@@ -156,9 +99,9 @@ class MissingAsNaN(_ColumnwiseTransformer):
 class ToNumber(_ColumnwiseTransformer):
     """Turn columns into floats: ``True``/``False`` to 1/0, text such as ``"1,234"`` to 1234.
 
-    Text in :data:`MISSING_TOKENS` (``"N/A"``, ``"-"``, ...) and anything else that does not
-    read as a number becomes ``NaN``, for the imputer that follows. A comma is read as a
-    thousands separator.
+    Text in :data:`toolkit.features.MISSING_TOKENS` (``"N/A"``, ``"-"``, ...) and anything else
+    that does not read as a number becomes ``NaN``, for the imputer that follows. A comma is read
+    as a thousands separator.
 
     Examples
     --------
@@ -177,7 +120,7 @@ class ToNumber(_ColumnwiseTransformer):
     def transform(self, X) -> np.ndarray:
         """Return the columns as a float array."""
         X = self._start_transform(X)
-        return np.column_stack([_to_float(X[c]).to_numpy() for c in X.columns])
+        return np.column_stack([to_float(X[c]).to_numpy() for c in X.columns])
 
 
 class DateEncoder(_ColumnwiseTransformer):
@@ -235,9 +178,9 @@ class DateEncoder(_ColumnwiseTransformer):
         if self.reference is not None and self.reference not in X.columns:
             raise ValueError(f"reference must be one of the columns of X {list(X.columns)!r}; "
                              f"got {self.reference!r}.")
-        self.formats_ = [None if _family(X[c]) == "datetime" else _date_format(X[c])
+        self.formats_ = [None if column_kind(X[c]) == "datetime" else guess_date_format(X[c])
                          for c in X.columns]
-        latest = [_days(_to_datetime(X[c], f)).max() for c, f in zip(X.columns, self.formats_,
+        latest = [days_since_epoch(to_datetime(X[c], f)).max() for c, f in zip(X.columns, self.formats_,
                                                                      strict=True)]
         self.reference_days_ = np.asarray(latest, dtype=float)
         return self
@@ -248,16 +191,16 @@ class DateEncoder(_ColumnwiseTransformer):
         formats = dict(zip(X.columns, self.formats_, strict=True))
         row_now = None
         if self.reference is not None:
-            row_now = _days(_to_datetime(X[self.reference], formats[self.reference])).to_numpy()
+            row_now = days_since_epoch(to_datetime(X[self.reference], formats[self.reference])).to_numpy()
         blocks = []
         for col, fmt, ref in zip(X.columns, self.formats_, self.reference_days_, strict=True):
             if col == self.reference:
                 continue
-            dates = _to_datetime(X[col], fmt)
+            dates = to_datetime(X[col], fmt)
             parts = [getattr(dates.dt, p).to_numpy(dtype=float, na_value=np.nan)
                      for p in self.PARTS]
             now = ref if row_now is None else row_now
-            blocks.extend([*parts, now - _days(dates).to_numpy()])
+            blocks.extend([*parts, now - days_since_epoch(dates).to_numpy()])
         return np.column_stack(blocks) if blocks else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -265,10 +208,6 @@ class DateEncoder(_ColumnwiseTransformer):
         check_is_fitted(self)
         return np.asarray([f"{c}_{p}" for c in self._date_columns()
                            for p in (*self.PARTS, "age_days")], dtype=object)
-
-
-def _days(dates: pd.Series) -> pd.Series:
-    return (dates - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
 
 
 class FrequencyEncoder(_ColumnwiseTransformer):
@@ -372,7 +311,6 @@ class BagOfWords(_ColumnwiseTransformer):
                           dtype=object)
 
 
-
 #: The level name scikit-learn gives the grouped rare levels (so output names stay the same).
 INFREQUENT = "infrequent_sklearn"
 
@@ -468,12 +406,6 @@ class RareLevelOneHot(_ColumnwiseTransformer):
             names += [f"{col}_{level}" for level in levels] + ([f"{col}_{INFREQUENT}"] if rare
                                                                else [])
         return np.asarray(names, dtype=object)
-
-
-def _as_object(series: pd.Series) -> pd.Series:
-    """Values as Python objects with ``NaN`` for every kind of missing (None, pd.NA, NaT)."""
-    values = series.astype(object)
-    return values.where(series.notna(), np.nan)
 
 
 def _is_missing(value) -> bool:

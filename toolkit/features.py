@@ -4,11 +4,15 @@ A model only sees numbers, so every column must become numbers, and *how* depend
 column holds. A price is already a number (fill the gaps, put it on a common scale); a region
 is a handful of labels (one 0/1 column per label); a device model has too many labels for that
 (replace each label by what it tells us about the target); an id says nothing about the future
-(drop it). :func:`infer_feature_types` decides the kind of each column with an ordered table of
-rules, :data:`RULES`, where the first rule that matches wins, and it returns the decision with
-the reason in words. :func:`make_preprocessor` turns that decision into a scikit-learn
-``ColumnTransformer``; :func:`describe_preprocessor` shows what happens to each column; and
-:func:`check_leakage` finds columns that give the answer away.
+(drop it). Three files, one step each, all importable from here:
+
+- :mod:`toolkit.feature_types`: :func:`infer_feature_types` decides the kind of each column with
+  an ordered table of rules, :data:`RULES`, where the first rule that matches wins, and returns
+  the decision with the reason in words;
+- this module: :func:`make_preprocessor` turns that decision into a scikit-learn
+  ``ColumnTransformer`` built from the transformers of :mod:`toolkit._encoders`, and
+  :func:`describe_preprocessor` shows what happens to each column;
+- :mod:`toolkit.leakage`: :func:`check_leakage` finds columns that give the answer away.
 
 >>> import pandas as pd
 >>> df = pd.DataFrame({"price": [9.5, 12.0, None, 11.0], "plan": ["a", "b", "a", "a"]})
@@ -20,20 +24,18 @@ the reason in words. :func:`make_preprocessor` turns that decision into a scikit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
+from toolkit._columns import column_kind
 from toolkit._encoders import (
     _SKLEARN_VERSION,
-    MISSING_TOKENS,
     TEXT_MAX_WORDS,
     BagOfWords,
     DateEncoder,
@@ -43,21 +45,41 @@ from toolkit._encoders import (
     RareLevelOneHot,
     SeededTargetEncoder,
     ToNumber,
-    _date_format,
-    _days,
-    _family,
-    _to_datetime,
-    _to_float,
 )
-from toolkit._shared import MAX_CODE_LEVELS
-from toolkit._validation import check_columns, check_dataframe, check_labels, check_one_of
-from toolkit.plotting import COLORS, new_axes
+from toolkit._parsing import MISSING_TOKENS, check_frame
+from toolkit._validation import check_columns, check_dataframe, check_one_of
+from toolkit.feature_types import (
+    ID_UNIQUE_SHARE,
+    KINDS,
+    MAX_CATEGORIES,
+    MAX_CODE_LEVELS,
+    MOSTLY_MISSING_SHARE,
+    PARSE_SHARE,
+    RULES,
+    SAMPLE_SIZE,
+    TEXT_MIN_WORDS,
+    TEXTLIKE,
+    TREATMENTS,
+    Rule,
+    infer_feature_types,
+)
+from toolkit.leakage import FILLED_PURITY, LEAKAGE_SCORE, check_leakage, plot_leakage
 
 __all__ = [
+    "FILLED_PURITY",
+    "ID_UNIQUE_SHARE",
     "KINDS",
+    "LEAKAGE_SCORE",
+    "MAX_CATEGORIES",
     "MAX_CODE_LEVELS",
     "MISSING_TOKENS",
+    "MOSTLY_MISSING_SHARE",
+    "PARSE_SHARE",
+    "RARE_LEVEL_SHARE",
     "RULES",
+    "SAMPLE_SIZE",
+    "TEXT_MAX_WORDS",
+    "TEXT_MIN_WORDS",
     "TREATMENTS",
     "TRUSTED_TYPES",
     "BagOfWords",
@@ -76,252 +98,15 @@ __all__ = [
     "plot_leakage",
 ]
 
-# --- named default thresholds -------------------------------------------------------------
-#: A column with at least this share of missing values is dropped.
-MOSTLY_MISSING_SHARE = 0.95
-#: Text or category columns with at most this many distinct values are one-hot encoded.
-MAX_CATEGORIES = 40
-#: A text column whose values are distinct for at least this share of rows is an identifier.
-ID_UNIQUE_SHARE = 0.95
-#: Share of the (non-missing) text values that must parse as numbers, or as dates.
-PARSE_SHARE = 0.95
-#: Text whose distinct values hold at least this many words on average is free text.
-TEXT_MIN_WORDS = 3.0
 #: One-hot levels seen in less than this share of training rows are grouped as "infrequent".
 RARE_LEVEL_SHARE = 0.01
-#: How many distinct values the parse and word-count checks look at (they sample for speed).
-SAMPLE_SIZE = 1_000
-#: check_leakage: a column alone reaching this cross-validated ROC AUC (or R² for a number
-#: target) predicts the target "almost perfectly".
-LEAKAGE_SCORE = 0.95
-#: check_leakage: a column filled for only a part of the rows, whose filled rows share one
-#: outcome at least this often, is probably only filled after the outcome is known.
-FILLED_PURITY = 0.97
 
-#: The classes of this module a saved preprocessor may hold, as skops names them: what
-#: ``skops.io.load(..., trusted=TRUSTED_TYPES)`` must trust beyond scikit-learn's own types.
+#: The transformer classes (of :mod:`toolkit._encoders`) a saved preprocessor may hold, as skops
+#: names them: what ``skops.io.load(..., trusted=TRUSTED_TYPES)`` must trust beyond
+#: scikit-learn's own types.
 TRUSTED_TYPES = [f"{cls.__module__}.{cls.__qualname__}" for cls in (
     BagOfWords, DateEncoder, FrequencyEncoder, Imputer, MissingAsNaN, RareLevelOneHot,
     SeededTargetEncoder, ToNumber)]
-
-#: Every kind a column can get, in the order the preprocessor lists them.
-KINDS = ("numeric", "boolean", "datetime", "categorical", "high_cardinality", "text",
-         "identifier", "constant", "mostly_missing", "leaky", "age_reference", "target",
-         "dropped")
-
-#: What each kind gets, in words (with the default options of :func:`make_preprocessor`).
-TREATMENTS = {
-    "numeric": "scale, then fill gaps with the median (+ a 0/1 'was missing' column)",
-    "boolean": "0/1, gaps filled with the most common value",
-    "datetime": "year, month, day of week and age in days, then as numeric",
-    "categorical": "one 0/1 column per level; rare and unseen levels go to 'infrequent'",
-    "high_cardinality": "target encoding: each level replaced by its (cross-fitted) churn rate",
-    "text": f"bag of words: 0/1 columns for the {TEXT_MAX_WORDS} most common words",
-    "identifier": "dropped: a name for a row, it says nothing about a new row",
-    "constant": "dropped: the same value everywhere carries no information",
-    "mostly_missing": "dropped: too few values to learn from",
-    "leaky": "dropped: it is only known after the outcome, so not at prediction time",
-    "age_reference": "not a feature: each row's own date, from which the other dates' ages "
-                     "are counted",
-    "target": "not a feature: it is the label the model learns",
-    "dropped": "dropped: you asked for it",
-}
-
-
-# --- the rules table -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Facts:
-    """What the rules look at in one column (computed once, cheaply)."""
-
-    name: str
-    family: str  # "bool", "datetime", "numeric", "category", "text" or "other"
-    n_rows: int
-    n_missing: int
-    n_distinct: int
-    whole_numbers: bool = False
-    only_0_1: bool = False
-    number_share: float = 0.0
-    date_share: float = 0.0
-    mean_words: float = 0.0
-    is_target: bool = False
-    leak: str = ""
-
-    @property
-    def missing_share(self) -> float:
-        return self.n_missing / self.n_rows if self.n_rows else 0.0
-
-    @property
-    def distinct_share(self) -> float:
-        n_present = self.n_rows - self.n_missing
-        return self.n_distinct / n_present if n_present else 0.0
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One row of the rules table: if ``applies(facts)``, the column is of ``kind``."""
-
-    name: str
-    kind: str
-    applies: Callable[[_Facts], bool]
-    why: str  # formatted with the facts' fields and the module's thresholds
-
-
-_TEXTLIKE = ("text", "other")
-
-#: The rules, in order: the first one whose test is true decides the column's kind.
-RULES = (
-    Rule("target", "target", lambda f: f.is_target, "it is the target you named"),
-    Rule("leaky", "leaky", lambda f: bool(f.leak), "check_leakage: {leak}"),
-    Rule("all_missing", "mostly_missing", lambda f: f.n_missing == f.n_rows,
-         "every value is missing"),
-    Rule("mostly_missing", "mostly_missing",
-         lambda f: f.missing_share >= MOSTLY_MISSING_SHARE,
-         "{missing_share:.0%} of the values are missing (limit {MOSTLY_MISSING_SHARE:.0%})"),
-    Rule("constant", "constant", lambda f: f.n_distinct == 1, "it holds a single value"),
-    Rule("bool_dtype", "boolean", lambda f: f.family == "bool", "its dtype is boolean"),
-    Rule("datetime_dtype", "datetime", lambda f: f.family == "datetime",
-         "its dtype is a date-time"),
-    Rule("only_0_and_1", "boolean", lambda f: f.family == "numeric" and f.only_0_1,
-         "a number column holding only 0 and 1 is a yes/no flag"),
-    Rule("numbers_as_text", "numeric",
-         lambda f: f.family in _TEXTLIKE and f.number_share >= PARSE_SHARE,
-         "text, but {number_share:.0%} of the values read as numbers (e.g. '1,234'; "
-         "'N/A' counts as missing)"),
-    Rule("dates_as_text", "datetime",
-         lambda f: f.family in _TEXTLIKE and f.date_share >= PARSE_SHARE,
-         "text, but {date_share:.0%} of the values read as dates"),
-    Rule("free_text", "text",
-         lambda f: f.family in _TEXTLIKE and f.mean_words >= TEXT_MIN_WORDS,
-         "sentences: {mean_words:.1f} words per value on average "
-         "(at least {TEXT_MIN_WORDS:g} means free text)"),
-    Rule("unique_text", "identifier",
-         lambda f: f.family in _TEXTLIKE and f.n_distinct > MAX_CATEGORIES
-         and f.distinct_share >= ID_UNIQUE_SHARE,
-         "{distinct_share:.0%} of the values are distinct: a name for each row"),
-    Rule("unique_integers", "identifier",
-         lambda f: f.family == "numeric" and f.whole_numbers and f.n_distinct > MAX_CATEGORIES
-         and f.distinct_share == 1.0,
-         "whole numbers, all different: a row number or an id"),
-    Rule("few_levels", "categorical",
-         lambda f: f.family in ("category", *_TEXTLIKE) and f.n_distinct <= MAX_CATEGORIES,
-         "labels with {n_distinct} distinct values (at most {MAX_CATEGORIES}: few enough "
-         "for one column each)"),
-    Rule("many_levels", "high_cardinality", lambda f: f.family in ("category", *_TEXTLIKE),
-         "labels with {n_distinct} distinct values (more than {MAX_CATEGORIES}: too many "
-         "for one column each)"),
-    Rule("integer_codes", "categorical",
-         lambda f: f.family == "numeric" and f.whole_numbers and f.n_distinct <= MAX_CODE_LEVELS,
-         "whole numbers with only {n_distinct} values (at most {MAX_CODE_LEVELS}) are "
-         "more likely codes (1 = Basic, 2 = ...) than amounts"),
-    Rule("numeric", "numeric", lambda f: f.family == "numeric", "its dtype is numeric"),
-)
-
-
-def _facts(name: str, series: pd.Series, leak: str = "", is_target: bool = False) -> _Facts:
-    family = _family(series)
-    base = {"name": name, "family": family, "n_rows": len(series), "leak": leak,
-            "is_target": is_target}
-    if family == "numeric":
-        # Numbers: sort the present values once (numpy, about 5x faster than hashing them).
-        values = series.to_numpy(dtype=float, na_value=np.nan)
-        distinct = np.unique(values[~np.isnan(values)])
-        base.update(n_missing=len(values) - int((~np.isnan(values)).sum()),
-                    n_distinct=len(distinct))
-        if len(distinct):
-            base["whole_numbers"] = bool(np.all(np.mod(distinct, 1) == 0))
-            base["only_0_1"] = bool(distinct[0] >= 0 and distinct[-1] <= 1
-                                    and base["whole_numbers"])
-        return _Facts(**base)
-    distinct = pd.Series(series.unique()).dropna()  # one hash pass over the column; then small
-    base.update(n_missing=int(series.isna().sum()), n_distinct=len(distinct))
-    if family in _TEXTLIKE and len(distinct):
-        # Judge text from a sample of its distinct values, so a million rows stay fast.
-        sample = distinct.iloc[:SAMPLE_SIZE].astype(str)
-        real = sample[~sample.str.strip().str.lower().isin(MISSING_TOKENS)]
-        if len(real):
-            base["number_share"] = float(_to_float(real).notna().mean())
-            fmt = _date_format(real)  # guessed from the first value; no guess, no dates
-            if fmt is not None:
-                base["date_share"] = float(_to_datetime(real, fmt).notna().mean())
-            base["mean_words"] = float(real.str.split().str.len().mean())
-    return _Facts(**base)
-
-
-def _fire(facts: _Facts) -> tuple[Rule, str]:
-    context = {**vars(facts), "missing_share": facts.missing_share,
-               "distinct_share": facts.distinct_share, **globals()}
-    for rule in RULES:
-        if rule.applies(facts):
-            return rule, rule.why.format(**context)
-    # Unreachable: every family ends in a rule ("other" dtypes are read as labels).
-    raise AssertionError(f"no rule matched column {facts.name!r}")  # pragma: no cover
-
-
-def _check_frame(df: Any, name: str = "df") -> pd.DataFrame:
-    df = check_dataframe(df, name)
-    not_str = [c for c in df.columns if not isinstance(c, str)]
-    if not_str:
-        raise TypeError(f"{name} column names must be strings; got {not_str[:5]!r}.")
-    return df
-
-
-def infer_feature_types(df: pd.DataFrame, target: str | None = None) -> pd.DataFrame:
-    """Decide the kind of every column, and say which rule decided it and why.
-
-    The rules in :data:`RULES` are tried in order and the first that matches wins, so the
-    decision is easy to trace. Text columns are also checked for numbers stored as text
-    ("1,234", "N/A") and for dates stored as text.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The data, one column per feature (the target may be included).
-    target : str, optional
-        The target column. It is marked ``target``, and :func:`check_leakage` runs so that
-        columns giving the answer away are marked ``leaky``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per column: ``column``, ``dtype``, ``kind`` (one of :data:`KINDS`),
-        ``treatment`` (with the default options of :func:`make_preprocessor`), ``rule`` and
-        ``why`` (the rule that fired, in words), ``n_distinct`` and ``missing_share``.
-
-    Raises
-    ------
-    ValueError
-        If ``df`` is empty, has duplicate column names, or ``target`` is not one of its columns.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"charges": ["1,200", "950", "N/A", "1,010"],
-    ...                    "signed": ["2024-01-05", "2024-02-11", "2024-03-02", None],
-    ...                    "vip": [True, False, False, True]})
-    >>> infer_feature_types(df)[["column", "kind", "rule"]]
-        column      kind             rule
-    0  charges   numeric  numbers_as_text
-    1   signed  datetime    dates_as_text
-    2      vip   boolean       bool_dtype
-    """
-    df = _check_frame(df)
-    leaks: dict[str, str] = {}
-    if target is not None:
-        check_columns(df, [target], "target")
-        found = check_leakage(df, target)
-        leaks = dict(zip(found["column"], found["evidence"], strict=True))
-    all_facts = [_facts(name, df[name], leaks.get(name, ""), name == target)
-                 for name in df.columns]
-    if all(facts.n_missing == facts.n_rows for facts in all_facts):
-        raise ValueError("df has only missing values; there is nothing to learn from.")
-    rows = []
-    for name, facts in zip(df.columns, all_facts, strict=True):
-        rule, why = _fire(facts)
-        rows.append({"column": name, "dtype": df[name].dtype, "kind": rule.kind,
-                     "treatment": TREATMENTS[rule.kind], "rule": rule.name, "why": why,
-                     "n_distinct": facts.n_distinct,
-                     "missing_share": round(facts.missing_share, 4)})
-    return pd.DataFrame(rows)
 
 
 # --- the preprocessor --------------------------------------------------------------------------
@@ -449,7 +234,7 @@ def make_preprocessor(
         chosen = types[kinds == kind]
         if chosen.empty:
             continue
-        is_text = chosen["dtype"].map(lambda d: _family(pd.Series([], dtype=d)) in _TEXTLIKE)
+        is_text = chosen["dtype"].map(lambda d: column_kind(pd.Series([], dtype=d)) in TEXTLIKE)
         groups = [(kind, chosen)] if kind != "numeric" else [
             ("numeric", chosen[~is_text]), ("numeric_from_text", chosen[is_text])]
         for name, group in groups:
@@ -479,7 +264,7 @@ def _types_table(df_or_types: Any, target: str | None) -> pd.DataFrame:
         if target is not None:
             types = types.assign(kind=types["kind"].where(types["column"] != target, "target"))
     else:
-        types = infer_feature_types(_check_frame(df_or_types, "df_or_types"), target=target)
+        types = infer_feature_types(check_frame(df_or_types, "df_or_types"), target=target)
     bad = sorted(set(types["kind"]) - set(KINDS))
     if bad:
         raise ValueError(f"df_or_types has unknown kind(s) {bad!r}; use one of {KINDS!r}.")
@@ -594,163 +379,3 @@ def describe_preprocessor(preprocessor: ColumnTransformer) -> pd.DataFrame:
                          "output_columns": shown if shown else "(none)",
                          "n_outputs": len(outputs[col]) if fitted else np.nan})
     return pd.DataFrame(rows)
-
-
-# --- leakage -----------------------------------------------------------------------------------
-def _codes(series: pd.Series, n_bins: int = 20) -> np.ndarray:
-    """Discretise any column (numbers into quantile bins), missing as its own code."""
-    family = _family(series)
-    if family in ("numeric", "bool", "datetime") and series.nunique() > n_bins:
-        values = _days(series) if family == "datetime" else _to_float(series)
-        codes = pd.qcut(values, n_bins, labels=False, duplicates="drop")
-        return codes.fillna(-1).to_numpy(dtype=float)
-    return pd.factorize(series.astype(object), use_na_sentinel=True)[0].astype(float)
-
-
-def check_leakage(
-    df: pd.DataFrame,
-    target: str,
-    *,
-    threshold: float = LEAKAGE_SCORE,
-    show_all: bool = False,
-    cv: int = 5,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """Find columns that give the answer away: the signs of target leakage.
-
-    Two checks, each with its evidence:
-
-    - **predicts the target alone**: each column on its own (numbers cut into 20 bins) is
-      target-encoded with cross-fitting, so a row is never scored with its own label; if that
-      single column reaches ROC AUC >= ``threshold`` (R² for a numeric target), it is suspect.
-    - **filled only for one outcome**: a column filled for only some rows whose filled rows
-      almost all (>= ``FILLED_PURITY``) share one outcome: typical of a value recorded after the
-      outcome (an exit survey, a cancellation date).
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        Features and target together.
-    target : str
-        The target column; it must have no missing values.
-    threshold : float, default=LEAKAGE_SCORE
-        The single-column score from which a column is flagged.
-    show_all : bool, default=False
-        Return every column with its scores, not only the flagged ones.
-    cv : int, default=5
-        Folds of the cross-fitting.
-    seed : int, default=0
-        Random state of the folds.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``column``, ``check``, ``metric`` and ``score`` (the column's score alone: ROC AUC, or
-        R² for a numeric target), ``filled_purity`` (share of the filled rows with the most
-        common outcome), ``flagged`` and ``evidence`` in words, most suspicious first.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> y = rng.integers(0, 2, 400)
-    >>> df = pd.DataFrame({"noise": rng.normal(size=400),
-    ...                    "closed_on": np.where(y == 1, "2024-05-01", None), "y": y})
-    >>> check_leakage(df, "y")[["column", "check"]]
-          column                     check
-    0  closed_on  predicts the target alone
-    """
-    df = _check_frame(df)
-    check_columns(df, [target], "target")
-    y = check_labels(df[target], f"target column {target!r}", min_classes=2)
-    numeric_target = pd.api.types.is_numeric_dtype(y) and y.nunique() > 20
-    kind = "continuous" if numeric_target else ("binary" if y.nunique() == 2 else "multiclass")
-    rows = []
-    for col in df.columns.drop(target):
-        x = df[col]
-        encoder = SeededTargetEncoder(target_type=kind, cv=cv, seed=seed)
-        encoded = encoder.fit_transform(_codes(x).reshape(-1, 1), y)
-        metric = "R²" if kind == "continuous" else "ROC AUC"
-        if kind == "continuous":
-            score = r2_score(y, encoded.ravel())
-        elif kind == "binary":
-            score = roc_auc_score(y == encoder.classes_[1], encoded.ravel())
-        else:
-            probs = encoded / encoded.sum(axis=1, keepdims=True)
-            score = roc_auc_score(y, probs, multi_class="ovr", labels=encoder.classes_)
-        filled = x.notna().to_numpy()
-        purity, evidence = np.nan, f"alone it reaches {metric} {score:.2f}"
-        if kind != "continuous" and 0 < filled.sum() < len(x):
-            shares = y[filled].value_counts(normalize=True)
-            purity, outcome = float(shares.iloc[0]), shares.index[0]
-            base = float((y == outcome).mean())
-            evidence += (f"; filled for {filled.sum()} of {len(x)} rows, {purity:.1%} of them "
-                         f"with {target} = {outcome} (overall {base:.1%})")
-            if base > FILLED_PURITY:
-                purity = np.nan  # the outcome is so common that purity proves nothing
-        by_score = score >= threshold
-        by_filling = bool(purity >= FILLED_PURITY)
-        check = ("predicts the target alone" if by_score
-                 else "filled only for one outcome" if by_filling else "")
-        rows.append({"column": col, "check": check, "metric": metric,
-                     "score": round(float(score), 4),
-                     "filled_purity": round(purity, 4), "flagged": by_score or by_filling,
-                     "evidence": evidence})
-    table = pd.DataFrame(rows).sort_values(["flagged", "score"], ascending=False,
-                                           kind="stable").reset_index(drop=True)
-    return table if show_all else table[table["flagged"]].reset_index(drop=True)
-
-
-def plot_leakage(table: pd.DataFrame, ax=None):
-    """Bar chart of each column's score on its own from chance: flagged orange-red, others blue.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        From ``check_leakage(df, target, show_all=True)``.
-    ax : matplotlib Axes, optional
-        Where to draw; a new figure if not given.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(0)
-    >>> df = pd.DataFrame({"x": rng.normal(size=200), "y": rng.integers(0, 2, 200)})
-    >>> ax = plot_leakage(check_leakage(df, "y", show_all=True))
-    >>> ax.get_xlabel()
-    'ROC AUC of the column alone (cross-fitted); the axis starts at chance, 0.5'
-    >>> float(ax.get_xlim()[0])
-    0.5
-    """
-    missing = {"column", "metric", "score", "flagged", "check"} - set(table.columns)
-    if missing:
-        raise ValueError("table must come from check_leakage(..., show_all=True); it lacks "
-                         f"{sorted(missing)!r}.")
-    ordered = table.sort_values("score")
-    ax = new_axes(ax, figsize=(7.0, 1.0 + 0.28 * len(ordered)))
-    colors = [COLORS["bad"] if flag else COLORS["primary"] for flag in ordered["flagged"]]
-    metric = table["metric"].iloc[0] if len(table) else "score"
-    chance = 0.5 if metric == "ROC AUC" else 0.0
-    # Bars grow from chance: a column no better than chance has no bar, only a note.
-    above = (ordered["score"] - chance).clip(lower=0)
-    ax.barh(ordered["column"], above, left=chance, color=colors)
-    for y, (_, row) in enumerate(ordered.iterrows()):
-        if row["flagged"]:
-            ax.text(row["score"] + 0.01, y, row["check"], va="center", color=COLORS["bad"])
-        elif row["score"] < chance + 0.01:
-            ax.text(chance + 0.01, y, f"no better than chance ({row['score']:.2f})",
-                    va="center", color=COLORS["muted"], fontsize=9)
-    ax.axvline(chance, color=COLORS["muted"], linestyle="--", linewidth=1)
-    ax.set_xlim(chance, 1.3)  # starts at chance; room on the right for the labels
-    ax.set_xticks(np.round(np.arange(chance, 1.001, 0.1), 1))
-    ax.set_ylim(-0.6, len(ordered) - 0.4)
-    ax.set_xlabel(f"{metric} of the column alone (cross-fitted); the axis starts at chance, "
-                  f"{chance:g}")
-    ax.set_ylabel("column")
-    ax.set_title("Which column gives the answer away?")
-    ax.grid(axis="y", visible=False)
-    return ax
