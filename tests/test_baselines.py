@@ -5,7 +5,7 @@ from scipy import stats
 from sklearn import metrics
 from sklearn.dummy import DummyClassifier, DummyRegressor
 
-from toolkit import baselines
+from toolkit import baselines, coin_flips, significance
 from toolkit.baselines import (
     baseline_table,
     coin_flip_scenario,
@@ -355,7 +355,7 @@ def test_compare_vectorised_bootstrap_matches_sklearn(metric):
               "precision": lambda t, p: metrics.precision_score(t, p, zero_division=0.0),
               "recall": lambda t, p: metrics.recall_score(t, p, zero_division=0.0),
               "f1": lambda t, p: metrics.f1_score(t, p, zero_division=0.0)}[metric]
-    fast = baselines._bootstrap_scores(y, model, idx, metric, 1)
+    fast = significance._bootstrap_scores(y, model, idx, metric, 1)
     np.testing.assert_allclose(fast, [oracle(y[i], model[i]) for i in idx])
     result = compare_to_baseline(y, model, _labels(200, 0.3, 9), metric=metric, n_boot=200)
     assert result.p_value is None
@@ -405,3 +405,16 @@ def test_ladder_order_and_colours():
 def test_ladder_bad_input(scores, match):
     with pytest.raises(ValueError, match=match):
         plot_baseline_ladder(scores)
+
+
+# --- the split modules ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("module", "own_helpers"), [(coin_flips, {"lattice_bins"}),
+                                                     (significance, {"metric_score"})],
+                         ids=["coin_flips", "significance"])
+def test_baselines_re_exports_the_modules_it_was_split_into(module, own_helpers):
+    assert set(module.__all__) - own_helpers <= set(baselines.__all__)
+    for name in module.__all__:
+        if name in baselines.__all__:
+            assert getattr(baselines, name) is getattr(module, name)

@@ -9,7 +9,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from toolkit import features
+from toolkit import feature_types, features, leakage
 from toolkit.datasets import load
 from toolkit.features import (
     BagOfWords,
@@ -640,3 +640,19 @@ def test_infer_with_target_nan():
     df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 1, np.nan, 1]})
     with pytest.raises(ValueError, match="target column 'y' contains 1 missing value"):
         infer_feature_types(df, target="y")
+
+
+@pytest.mark.parametrize(("module", "own_helpers"), [(feature_types, {"TEXTLIKE"}), (leakage, set())],
+                         ids=["feature_types", "leakage"])
+def test_features_re_exports_the_modules_it_was_split_into(module, own_helpers):
+    assert set(module.__all__) - own_helpers <= set(features.__all__)
+    for name in module.__all__:
+        if name in features.__all__:
+            assert getattr(features, name) is getattr(module, name)
+
+
+def test_trusted_types_name_the_encoders_where_they_live():
+    # a saved model records these paths: moving a class would break loading older models
+    assert features.TRUSTED_TYPES == [f"toolkit._encoders.{name}" for name in (
+        "BagOfWords", "DateEncoder", "FrequencyEncoder", "Imputer", "MissingAsNaN",
+        "RareLevelOneHot", "SeededTargetEncoder", "ToNumber")]

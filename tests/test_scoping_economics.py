@@ -111,3 +111,23 @@ def test_rule_classifier_is_a_scikit_learn_classifier():
     assert average_precision_score(y, proba[:, 1]) == pytest.approx(expected)
     with pytest.raises(ValueError, match=r"parameter must be one of 'rule'; got 'C'"):
         model.set_params(C=1)
+
+
+def test_scoping_re_exports_economics():
+    from toolkit import economics, scoping
+
+    assert set(economics.__all__) <= set(scoping.__all__)
+    for name in economics.__all__:
+        assert getattr(scoping, name) is getattr(economics, name)
+
+
+@pytest.mark.parametrize(("values", "error", "match"), [
+    ([1, 2], TypeError, "values must be a mapping"),
+    ({"tp": 1}, ValueError, "exactly the keys"),
+    ({"tp": "1", "fp": 0, "fn": 0, "tn": 0}, TypeError, r"values\['tp'\] must be a number"),
+], ids=["not-a-mapping", "missing-keys", "not-a-number"])
+def test_outcome_values_bad_input(values, error, match):
+    from toolkit.economics import outcome_values
+
+    with pytest.raises(error, match=match):
+        outcome_values(values)

@@ -1,9 +1,17 @@
 """Baselines: the floor a model must beat and the ceiling it can hope for.
 
 "If we can predict the outcome 50 % of the time by flipping a coin, a model should at least do
-better than that." This module simulates that coin, lines up scikit-learn's naive strategies
-(``DummyClassifier`` / ``DummyRegressor``), measures human-level performance (HLP) from
-annotators, and tells a real improvement over a baseline from noise on a small test set.
+better than that." The baseline ladder, from the floor up, in three files:
+
+- :mod:`toolkit.coin_flips`: simulate that coin, and compare it with always-majority and a
+  fixed model on a test set you describe;
+- this module: scikit-learn's naive strategies (``DummyClassifier`` / ``DummyRegressor``) scored
+  in one table, today's rule of thumb as a classifier (:class:`RuleClassifier`), human-level
+  performance (HLP) from annotators as the ceiling, and the ladder figure;
+- :mod:`toolkit.significance`: is the model really better than a baseline, or is it noise on a
+  small test set?
+
+Everything is importable from here.
 
 >>> from toolkit.baselines import dummy_models, simulate_coin_flips
 >>> list(dummy_models())
@@ -14,22 +22,20 @@ annotators, and tells a real improvement over a baseline from noise on a small t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 import pandas as pd
 
-from toolkit._metrics import SKLEARN_OPTIONS, precision_recall_f1, ratio
+from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import (
     check_columns,
     check_dataframe,
     check_labels,
     check_one_of,
-    check_positive_int,
-    check_probability,
     check_same_length,
 )
+from toolkit.coin_flips import CoinFlipResult, CoinFlipScenario, coin_flip_scenario, simulate_coin_flips
 from toolkit.plotting import COLORS, new_axes
+from toolkit.significance import METRICS, BaselineComparison, compare_to_baseline, metric_score
 
 __all__ = [
     "METRICS",
@@ -50,9 +56,6 @@ __all__ = [
 
 #: The two kinds of supervised task the baselines know about.
 TASKS = ("classification", "regression")
-#: Metrics accepted by :func:`compare_to_baseline` and :func:`human_level_performance`.
-METRICS = ("accuracy", "balanced_accuracy", "precision", "recall", "f1")
-_CHUNK = 10_000_000  # resampled indices per bootstrap chunk: about 80 MB at a time
 
 
 def dummy_models(task: str = "classification", seed: int = 0) -> dict:
@@ -92,222 +95,6 @@ def dummy_models(task: str = "classification", seed: int = 0) -> dict:
         "most frequent": DummyClassifier(strategy="most_frequent"),
         "prior": DummyClassifier(strategy="prior"),
     }
-
-
-def _lattice_bins(values: np.ndarray, n: int, max_bins: int = 40) -> np.ndarray:
-    """Histogram edges for scores that are multiples of 1/n: equal counts of values per bin.
-
-    Plain equal-width bins on such values alias (some bins catch one more possible value than
-    their neighbours), which draws false spikes and gaps.
-    """
-    counts = np.round(np.asarray(values) * n)
-    low, high = counts.min(), counts.max()
-    step = max(1, int(np.ceil((high - low + 1) / max_bins)))
-    return (np.arange(low, high + step + 1, step) - 0.5) / n
-
-
-# --- the coin flip -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CoinFlipResult:
-    """Accuracy of ``n_trials`` simulated coins, each guessing every label of a test set.
-
-    ``accuracies`` holds one accuracy per coin; ``expected`` is the exact expected value.
-    """
-
-    accuracies: np.ndarray = field(repr=False)
-    expected: float
-    n_labels: int
-    n_classes: int
-    p_heads: float
-
-    @property
-    def mean(self) -> float:
-        """Mean accuracy over the simulated coins."""
-        return float(self.accuracies.mean())
-
-    @property
-    def std(self) -> float:
-        """Spread: the standard deviation of the coins' accuracies."""
-        return float(self.accuracies.std(ddof=1)) if len(self.accuracies) > 1 else 0.0
-
-    @property
-    def interval(self) -> tuple[float, float]:
-        """The middle 95 % of the coins' accuracies (2.5th and 97.5th percentiles)."""
-        low, high = np.percentile(self.accuracies, [2.5, 97.5])
-        return float(low), float(high)
-
-    def summary(self) -> pd.Series:
-        """Return mean, spread, 95 % interval and expected value as one rounded Series."""
-        low, high = self.interval
-        return pd.Series({"n_labels": self.n_labels, "n_trials": len(self.accuracies),
-                          "expected": round(self.expected, 4), "mean": round(self.mean, 4),
-                          "std": round(self.std, 4), "ci95_low": round(low, 4),
-                          "ci95_high": round(high, 4)}, dtype=object)
-
-    def plot(self, ax=None, references: dict[str, float] | None = None):
-        """Histogram of the coins' accuracies, the expected value and optional reference lines.
-
-        ``references`` maps a label to an accuracy drawn as a vertical line (e.g. the
-        always-majority baseline or a model). Returns the Axes.
-        """
-        ax = new_axes(ax)
-        low, high = self.interval
-        ax.hist(self.accuracies, bins=_lattice_bins(self.accuracies, self.n_labels),
-                color=COLORS["muted"], alpha=0.8, label=f"{len(self.accuracies):,} coins")
-        ax.axvspan(low, high, color=COLORS["light"], zorder=0, label="95 % of coins")
-        ax.axvline(self.expected, color="black", linestyle="--", linewidth=1.5,
-                   label=f"expected {self.expected:.1%}")
-        colors = [COLORS["highlight"], COLORS["primary"], COLORS["good"], COLORS["secondary"]]
-        for (name, value), color in zip((references or {}).items(), colors, strict=False):
-            ax.axvline(value, color=color, linewidth=2.5, label=f"{name} {value:.1%}")
-        ax.set_xlabel("accuracy on the test set")
-        ax.set_ylabel("number of coins")
-        ax.set_title(f"A coin guessing {self.n_labels:,} labels")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return ax
-
-
-def simulate_coin_flips(y_true, n_trials: int = 1000, p_heads: float = 0.5,
-                        seed: int = 0) -> CoinFlipResult:
-    """Simulate ``n_trials`` coins guessing every label of ``y_true``; return their accuracies.
-
-    Each coin guesses every label independently. It is correct on a label with probability
-    ``p_heads`` when the label is the "heads" class (the second of the two sorted classes, 1 for
-    0/1 labels) and ``1 - p_heads`` otherwise. So a coin's number of correct guesses is exactly
-    ``Binomial(n_heads, p_heads) + Binomial(n_tails, 1 - p_heads)``: we draw those two counts
-    per trial instead of every single flip, which is exact, vectorised, and needs memory for
-    ``n_trials`` numbers rather than ``n_trials * len(y_true)`` booleans (1 GB for a million
-    labels and 1000 trials). With more than two classes the guess is a fair die with one face
-    per class: each guess is right with probability ``1 / k`` whatever the label, so the count
-    is ``Binomial(n, 1 / k)``. A fair coin's expected accuracy is 0.5 whatever the class
-    balance: skewed labels do not make guessing better.
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_labels,)
-        The true labels; at least two classes, no missing values.
-    n_trials : int, default=1000
-        How many coins to simulate.
-    p_heads : float, default=0.5
-        Probability that the coin says "heads" (two classes only; with more classes leave it
-        at 0.5: the guess is uniform among the classes).
-    seed : int, default=0
-        Seed of the random generator.
-
-    Returns
-    -------
-    CoinFlipResult
-        ``.accuracies``, ``.mean``, ``.std``, ``.interval`` (95 %), ``.expected``,
-        ``.summary()`` and ``.plot(ax=None)``.
-
-    Examples
-    --------
-    >>> result = simulate_coin_flips([0] * 800 + [1] * 200, n_trials=1000)
-    >>> result.expected, round(result.mean, 2)
-    (0.5, 0.5)
-    >>> simulate_coin_flips([0] * 800 + [1] * 200, p_heads=0.2).expected  # a biased coin
-    0.68
-    """
-    y = check_labels(y_true, "y_true", min_classes=2)
-    n_trials = check_positive_int(n_trials, "n_trials")
-    p_heads = check_probability(p_heads, "p_heads")
-    classes = np.sort(pd.unique(y))
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    if len(classes) == 2:
-        n_heads = int((y == classes[1]).sum())
-        correct = (rng.binomial(n_heads, p_heads, size=n_trials)
-                   + rng.binomial(n - n_heads, 1.0 - p_heads, size=n_trials))
-        expected = (n_heads * p_heads + (n - n_heads) * (1.0 - p_heads)) / n
-    else:
-        if p_heads != 0.5:
-            raise ValueError(
-                f"p_heads must be 0.5 when y_true has more than two classes (the guess is then "
-                f"uniform among the {len(classes)} classes); got {p_heads!r}.")
-        correct = rng.binomial(n, 1.0 / len(classes), size=n_trials)
-        expected = 1.0 / len(classes)
-    return CoinFlipResult(correct / n, float(round(expected, 12)), n, len(classes), p_heads)
-
-
-@dataclass(frozen=True)
-class CoinFlipScenario:
-    """A test set of a given size and class balance, with the three accuracies to compare."""
-
-    positive_rate: float
-    n_test: int
-    coin: CoinFlipResult
-    majority_accuracy: float
-    model_accuracy: float
-
-    def summary(self) -> pd.DataFrame:
-        """Return one row per contender: its accuracy and how it was obtained."""
-        low, high = self.coin.interval
-        return pd.DataFrame({
-            "contender": ["coin flip", "always majority", "fixed model"],
-            "accuracy": [self.coin.mean, self.majority_accuracy, self.model_accuracy],
-            "how": [f"mean of {len(self.coin.accuracies):,} coins; 95 % within "
-                    f"{low:.1%}–{high:.1%}",
-                    "predicts the most common class for everyone",
-                    "catches a fixed share of each class (see model_tpr, model_tnr)"],
-        }).round({"accuracy": 4})
-
-    def plot(self, ax=None):
-        """The coins' accuracy distribution against always-majority and the fixed model."""
-        ax = self.coin.plot(ax, references={"always majority": self.majority_accuracy,
-                                            "fixed model": self.model_accuracy})
-        ax.set_title(f"{self.n_test:,} test labels, {self.positive_rate:.0%} positive")
-        ax.set_xlim(0, 1)
-        return ax
-
-
-def coin_flip_scenario(positive_rate: float = 0.2, n_test: int = 500, *,
-                       model_tpr: float = 0.7, model_tnr: float = 0.9, n_trials: int = 1000,
-                       seed: int = 0) -> CoinFlipScenario:
-    """Compare a coin, always-majority and a fixed model on a test set you describe.
-
-    The test set has ``n_test`` labels of which ``round(positive_rate * n_test)`` are positive.
-    The fixed model finds a share ``model_tpr`` of the positives and ``model_tnr`` of the
-    negatives, so its accuracy is ``rate * tpr + (1 - rate) * tnr`` (before rounding).
-
-    Parameters
-    ----------
-    positive_rate : float, default=0.2
-        Share of positive labels, strictly between 0 and 1 after rounding to whole labels.
-    n_test : int, default=500
-        Size of the test set (at least 2).
-    model_tpr, model_tnr : float, default=0.7 and 0.9
-        The fixed model's recall on positives and on negatives.
-    n_trials : int, default=1000
-        Number of simulated coins.
-    seed : int, default=0
-        Seed of the coin simulation.
-
-    Returns
-    -------
-    CoinFlipScenario
-        ``.coin``, ``.majority_accuracy``, ``.model_accuracy``, ``.summary()``, ``.plot()``.
-
-    Examples
-    --------
-    >>> s = coin_flip_scenario(positive_rate=0.2, n_test=500)
-    >>> round(s.coin.mean, 2), s.majority_accuracy, s.model_accuracy
-    (0.5, 0.8, 0.86)
-    """
-    rate = check_probability(positive_rate, "positive_rate")
-    n_test = check_positive_int(n_test, "n_test", minimum=2)
-    tpr = check_probability(model_tpr, "model_tpr")
-    tnr = check_probability(model_tnr, "model_tnr")
-    n_pos = round(rate * n_test)
-    if not 0 < n_pos < n_test:
-        raise ValueError(f"positive_rate must leave at least one label of each class in a test "
-                         f"set of {n_test}; got {positive_rate!r}.")
-    y = np.r_[np.zeros(n_test - n_pos, dtype=int), np.ones(n_pos, dtype=int)]
-    coin = simulate_coin_flips(y, n_trials=n_trials, seed=seed)
-    majority = max(n_pos, n_test - n_pos) / n_test
-    model = (round(tpr * n_pos) + round(tnr * (n_test - n_pos))) / n_test
-    return CoinFlipScenario(n_pos / n_test, n_test, coin, majority, model)
 
 
 # --- the ladder of dummy strategies --------------------------------------------------------
@@ -399,17 +186,6 @@ def baseline_table(y_train, y_test, task: str = "classification", seed: int = 0)
 # --- human-level performance ---------------------------------------------------------------
 
 
-def _score(metric: str, y_true, pred) -> float:
-    from sklearn import metrics
-
-    functions = {"accuracy": metrics.accuracy_score,
-                 "balanced_accuracy": metrics.balanced_accuracy_score,
-                 "precision": metrics.precision_score, "recall": metrics.recall_score,
-                 "f1": metrics.f1_score}
-    extra = {} if metric in ("accuracy", "balanced_accuracy") else SKLEARN_OPTIONS
-    return float(functions[metric](y_true, pred, **extra))
-
-
 def human_level_performance(annotations: pd.DataFrame, truth: pd.DataFrame, *,
                             id_col: str = "customer_id", annotator_col: str = "annotator",
                             label_col: str = "label", truth_col: str = "churned_true",
@@ -476,150 +252,8 @@ def human_level_performance(annotations: pd.DataFrame, truth: pd.DataFrame, *,
                                  ("all annotators", part)]:
             rows.append({**dict(zip(keys, group_values, strict=True)), annotator_col: annotator,
                          "n_labels": len(rated),
-                         metric: _score(metric, rated[truth_col], rated[label_col])})
+                         metric: metric_score(metric, rated[truth_col], rated[label_col])})
     return pd.DataFrame(rows).round({metric: 4})
-
-
-# --- is the model really better? -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BaselineComparison:
-    """Model versus baseline on the same test set, with a paired bootstrap interval."""
-
-    metric: str
-    model_score: float
-    baseline_score: float
-    difference: float
-    ci_low: float
-    ci_high: float
-    p_value: float | None
-    n_test: int
-    differences: np.ndarray = field(repr=False)
-
-    @property
-    def significant(self) -> bool:
-        """True when the whole 95 % interval of the difference is above zero."""
-        return self.ci_low > 0
-
-    def summary(self) -> pd.Series:
-        """Return the scores, the difference, its interval and the McNemar p-value."""
-        return pd.Series({"metric": self.metric, "n_test": self.n_test,
-                          "model": round(self.model_score, 4),
-                          "baseline": round(self.baseline_score, 4),
-                          "difference": round(self.difference, 4),
-                          "ci95_low": round(self.ci_low, 4), "ci95_high": round(self.ci_high, 4),
-                          "mcnemar_p": None if self.p_value is None else round(self.p_value, 4),
-                          "model_really_better": self.significant})
-
-    def plot(self, ax=None):
-        """Histogram of the bootstrapped differences, with zero and the 95 % interval."""
-        ax = new_axes(ax)
-        bins = _lattice_bins(self.differences, self.n_test) if self.metric == "accuracy" else 40
-        ax.hist(self.differences, bins=bins, color=COLORS["primary"], alpha=0.75,
-                label="bootstrap resamples")
-        ax.axvspan(self.ci_low, self.ci_high, color=COLORS["light"], zorder=0,
-                   label="95 % interval")
-        ax.axvline(0, color=COLORS["bad"], linewidth=2, label="no difference")
-        ax.axvline(self.difference, color="black", linestyle="--",
-                   label=f"observed {self.difference:+.3f}")
-        ax.set_xlabel(f"model {self.metric} − baseline {self.metric}")
-        ax.set_ylabel("number of resamples")
-        ax.set_title(f"Is the model really better? ({self.n_test:,} test rows)")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        return ax
-
-
-def _bootstrap_scores(y: np.ndarray, pred: np.ndarray, idx: np.ndarray, metric: str,
-                      positive) -> np.ndarray:
-    """Vectorised metric on each row of resampled indices ``idx`` (binary for non-accuracy)."""
-    if metric == "accuracy":
-        return (y[idx] == pred[idx]).mean(axis=1)
-    true, said = y[idx] == positive, pred[idx] == positive
-    tp = (true & said).sum(axis=1)
-    fp = (~true & said).sum(axis=1)
-    fn = (true & ~said).sum(axis=1)
-    tn = (~true & ~said).sum(axis=1)
-    precision, recall, f1 = precision_recall_f1(tp, fp, fn)
-    if metric == "balanced_accuracy":
-        return (recall + ratio(tn, tn + fp)) / 2
-    return {"precision": precision, "recall": recall, "f1": f1}[metric]
-
-
-def compare_to_baseline(y_true, model_pred, baseline_pred, metric: str = "accuracy",
-                        n_boot: int = 1000, seed: int = 0) -> BaselineComparison:
-    """Is the model really better than the baseline, or is it noise on a small test set?
-
-    Both predictions are scored on the same bootstrap resamples of the test set (a *paired*
-    bootstrap), so the interval is for the difference itself. For accuracy, McNemar's exact
-    test also looks only at the rows where the two disagree: it is a binomial test of the
-    model-right/baseline-wrong count against the baseline-right/model-wrong count.
-
-    Parameters
-    ----------
-    y_true, model_pred, baseline_pred : array-like of the same length
-        True labels and the two sets of predictions.
-    metric : {"accuracy", "balanced_accuracy", "precision", "recall", "f1"}, default="accuracy"
-        Anything but accuracy needs two classes; the positive one is the second of the sorted
-        classes (1 for 0/1 labels).
-    n_boot : int, default=1000
-        Number of bootstrap resamples.
-    seed : int, default=0
-        Seed of the resampling.
-
-    Returns
-    -------
-    BaselineComparison
-        ``.difference``, ``.ci_low``, ``.ci_high`` (95 %), ``.p_value`` (McNemar, accuracy
-        only, else None), ``.significant``, ``.summary()`` and ``.plot(ax=None)``.
-
-    Examples
-    --------
-    >>> y = [0] * 40 + [1] * 10
-    >>> model = [0] * 38 + [1] * 2 + [1] * 7 + [0] * 3
-    >>> result = compare_to_baseline(y, model, [0] * 50)
-    >>> result.model_score, result.baseline_score, round(result.p_value, 2)
-    (0.9, 0.8, 0.18)
-    >>> result.significant  # 50 rows: ten points better can still be luck
-    False
-    """
-    check_one_of(metric, "metric", METRICS)
-    n_boot = check_positive_int(n_boot, "n_boot")
-    y = check_labels(y_true, "y_true").to_numpy()
-    model = check_labels(model_pred, "model_pred").to_numpy()
-    base = check_labels(baseline_pred, "baseline_pred").to_numpy()
-    n = check_same_length(y_true=y, model_pred=model, baseline_pred=base)
-    classes = np.sort(pd.unique(np.r_[y, model, base]))
-    if metric != "accuracy" and len(classes) > 2:
-        raise ValueError(f"metric={metric!r} needs two classes; got {list(classes)!r}. "
-                         "Use metric='accuracy' for more classes.")
-    positive = classes[-1]
-    if metric == "accuracy":
-        model_score, base_score = float(np.mean(y == model)), float(np.mean(y == base))
-    else:
-        model_score = _score(metric, y == positive, model == positive)
-        base_score = _score(metric, y == positive, base == positive)
-
-    rng = np.random.default_rng(seed)
-    per_chunk = max(1, _CHUNK // n)
-    diffs = []
-    for start in range(0, n_boot, per_chunk):
-        idx = rng.integers(0, n, size=(min(per_chunk, n_boot - start), n))
-        diffs.append(_bootstrap_scores(y, model, idx, metric, positive)
-                     - _bootstrap_scores(y, base, idx, metric, positive))
-    differences = np.concatenate(diffs)
-    low, high = np.nanpercentile(differences, [2.5, 97.5])
-
-    p_value = None
-    if metric == "accuracy":
-        from scipy.stats import binomtest
-
-        only_model = int(np.sum((model == y) & (base != y)))
-        only_base = int(np.sum((model != y) & (base == y)))
-        discordant = only_model + only_base
-        p_value = 1.0 if discordant == 0 else float(binomtest(only_model, discordant, 0.5).pvalue)
-    return BaselineComparison(metric, model_score, base_score, model_score - base_score,
-                              float(low), float(high), p_value, n, differences)
 
 
 # --- the ladder figure ---------------------------------------------------------------------
