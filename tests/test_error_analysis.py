@@ -5,8 +5,8 @@ import pytest
 from scipy.stats import binomtest
 from sklearn.metrics import f1_score, precision_score, recall_score
 
+from toolkit import diagnostics, features, slices, weak_slices
 from toolkit import error_analysis as ea
-from toolkit import features
 from toolkit._planted import planted_data
 
 
@@ -165,14 +165,14 @@ def test_find_weak_slices_bad_input(small, kwargs, error, match):
 # --------------------------------------------------------------------------- binning
 def test_bin_column_pools_rare_text_and_keeps_dates_readable():
     text = pd.Series(list("aaaabbbcdefgh") + [None])
-    codes, labels = ea._bin_column(text, n_bins=3)
+    codes, labels = slices.bin_column(text, n_bins=3)
     assert labels == ["a", "b", "other", "missing"]
     assert codes.tolist() == [0] * 4 + [1] * 3 + [2] * 6 + [3]
     dates = pd.Series(pd.date_range("2024-01-01", periods=12, freq="MS"))
-    codes, labels = ea._bin_column(dates, n_bins=2)
+    codes, labels = slices.bin_column(dates, n_bins=2)
     assert labels == ["[2024-01-01, 2024-06-16)", "[2024-06-16, 2024-12-01]"]
     assert np.bincount(codes).tolist() == [6, 6]
-    codes, labels = ea._bin_column(pd.Series([True, False, True]), n_bins=10)
+    codes, labels = slices.bin_column(pd.Series([True, False, True]), n_bins=10)
     assert labels == ["False", "True"] and codes.tolist() == [1, 0, 1]
 
 
@@ -226,7 +226,7 @@ def test_error_slices_slices_integer_codes_by_value():
     assert table["size"].tolist() == hand["size"].tolist()
     assert table["errors"].tolist() == hand["sum"].tolist()
     # One value more than MAX_CODE_LEVELS, or halves, and it is a number again: quartiles.
-    assert ea.MAX_CODE_LEVELS == features.MAX_CODE_LEVELS == 6
+    assert slices.MAX_CODE_LEVELS == features.MAX_CODE_LEVELS == 6
     seven = rng.integers(1, 8, 600)
     for values in (seven, occupation / 2):
         table = ea.error_slices(pd.DataFrame({"x": values}), y_true, y_pred, by="x", min_size=1)
@@ -340,3 +340,16 @@ def test_plot_confusion_shows_counts_and_row_rates():
 def test_plots_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------------------- the split modules
+@pytest.mark.parametrize(("module", "own_helpers"), [
+    (slices, {"MISSING", "OTHER", "SLICE_BINS", "SLICE_LEVELS", "bin_column", "prediction_errors"}),
+    (weak_slices, {"SEARCH_BINS"}),
+    (diagnostics, set()),
+], ids=["slices", "weak_slices", "diagnostics"])
+def test_error_analysis_re_exports_the_modules_it_was_split_into(module, own_helpers):
+    assert set(module.__all__) - own_helpers <= set(ea.__all__)
+    for name in module.__all__:
+        if name in ea.__all__:
+            assert getattr(ea, name) is getattr(module, name)
