@@ -454,3 +454,11 @@ def test_precision_plot_labels_both_axes():
     assert ax.get_xlabel().startswith("flagged labels checked")
     assert ax.get_ylabel().startswith("precision")
     plt.close(ax.figure)
+
+
+def test_labels_re_exports_suspect_labels():
+    from toolkit import labels, suspect_labels
+
+    assert set(suspect_labels.__all__) <= set(labels.__all__)
+    for name in suspect_labels.__all__:
+        assert getattr(labels, name) is getattr(suspect_labels, name)
