@@ -39,11 +39,25 @@ from toolkit.diagnostics import (
     plot_threshold,
     threshold_curve,
 )
-from toolkit.slices import bin_column, error_slices, plot_slices, prediction_errors
-from toolkit.weak_slices import find_weak_slices
+from toolkit.slices import (
+    MISSING,
+    OTHER,
+    SLICE_BINS,
+    SLICE_LEVELS,
+    bin_column,
+    error_slices,
+    plot_slices,
+    prediction_errors,
+)
+from toolkit.weak_slices import SEARCH_BINS, find_weak_slices
 
 __all__ = [
     "CHURN_LABELS",
+    "MISSING",
+    "OTHER",
+    "SEARCH_BINS",
+    "SLICE_BINS",
+    "SLICE_LEVELS",
     "error_slices",
     "find_weak_slices",
     "plot_calibration",
