@@ -2,7 +2,8 @@
 
 - ``doctor``  checks a learner's setup and prints a pass/fail table to paste to an instructor.
 - ``run``     executes notebooks with a fresh kernel, with timings (``--in-place`` stores outputs).
-- ``learner`` writes a learner copy of the course: solution cells replaced by ``answer = ...``.
+- ``learner`` writes or refreshes a learner copy: solutions replaced by ``answer = ...``;
+  notebooks the learner edited are kept (``--force`` replaces them, keeping a backup).
 - ``serve``   serves the registry's production model over HTTP (FastAPI + uvicorn).
 """
 
@@ -46,9 +47,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_learner(args: argparse.Namespace) -> int:
     from toolkit.notebooks import make_learner_copy
 
-    written = make_learner_copy(ROOT / "notebooks", Path(args.out), overwrite=args.overwrite)
-    for path in written:
-        print(f"wrote {path}")
+    done = make_learner_copy(ROOT / "notebooks", Path(args.out), force=args.force)
+    for item in done:
+        extra = f" (the learner's version kept as {item.backup.name})" if item.backup else ""
+        print(f"{item.action:9s} {item.path}{extra}")
+    kept = [item.path.name for item in done if item.action == "kept"]
+    if kept:
+        print(f"\nkept {len(kept)} notebook(s) the learner edited: {', '.join(kept)}.\n"
+              "Run again with --force to replace them with the new version; each edited one is "
+              "then kept beside it as NN_name.backup-<date>.ipynb.")
     return 0
 
 
@@ -78,10 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--in-place", action="store_true", help="store the outputs in the files")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     run.set_defaults(func=_cmd_run)
-    learner = sub.add_parser("learner", help="write the learner copy (solutions removed)")
+    learner = sub.add_parser("learner", help="write or refresh the learner copy (solutions removed)")
     learner.add_argument("--out", default=str(ROOT / "learner"), help="default: ./learner")
-    learner.add_argument("--overwrite", action="store_true",
-                         help="replace notebooks already in --out (a learner's work is lost)")
+    learner.add_argument("--force", action="store_true",
+                         help="also replace notebooks the learner edited (each is backed up beside it)")
     learner.set_defaults(func=_cmd_learner)
     serve = sub.add_parser("serve", help="serve the registry's production model over HTTP")
     serve.add_argument("--registry", default=str(ROOT / "artifacts" / "registry"),
