@@ -24,8 +24,8 @@ from pathlib import Path
 
 from toolkit._shared import REPO_ROOT
 
-__all__ = ["LEARNER_MANIFEST", "LearnerFile", "course_map", "execute_notebook", "make_learner_copy",
-           "normalise", "read_header", "strip_solutions"]
+__all__ = ["LEARNER_MANIFEST", "LearnerFile", "NotebookRun", "course_map", "execute_notebook",
+           "make_learner_copy", "normalise", "read_header", "strip_solutions"]
 
 LEARNER_CELL = "# Exercise: write your answer, then run the check below.\nanswer = ..."
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
@@ -63,10 +63,74 @@ def normalise(nb):
     return nb
 
 
-def execute_notebook(path: Path, *, in_place: bool = False, timeout: int = 600) -> float:
-    """Execute ``path`` top to bottom in a fresh kernel, from its own folder; return seconds.
+@dataclass(frozen=True)
+class NotebookRun:
+    """What executing one notebook cost: wall seconds, the kernel's peak memory and CPU time.
+
+    ``peak_mb`` is the kernel process's peak resident memory (Linux's ``VmHWM``; elsewhere the
+    largest value sampled after each cell) and ``cpu_s`` its user + system CPU seconds,
+    children included. Either is ``nan`` when the kernel could not be measured.
+    """
+
+    notebook: str
+    seconds: float
+    peak_mb: float
+    cpu_s: float
+
+
+class _KernelMeter:
+    """Samples the kernel process after every cell (nbclient's ``on_cell_executed`` hook)."""
+
+    def __init__(self, client) -> None:
+        self.client, self.peak_mb, self.cpu_s = client, float("nan"), float("nan")
+
+    def _process(self):
+        try:
+            import psutil
+        except ImportError:  # pragma: no cover - psutil comes with ipykernel
+            return None
+        pid = getattr(getattr(self.client.km, "provisioner", None), "pid", None)
+        try:
+            return psutil.Process(pid) if pid else None
+        except psutil.Error:
+            return None
+
+    def __call__(self, **_: object) -> None:
+        import psutil
+
+        process = self._process()
+        if process is None:
+            return
+        try:
+            family = [process, *process.children(recursive=True)]
+            cpu = sum(sum(p.cpu_times()[:2]) for p in family)
+            peak = _peak_rss_mb(process.pid, process.memory_info().rss / 2**20)
+        except psutil.Error:
+            return
+        self.cpu_s = cpu
+        self.peak_mb = peak if self.peak_mb != self.peak_mb else max(self.peak_mb, peak)
+
+
+def _peak_rss_mb(pid: int, fallback: float) -> float:
+    """The process's peak resident memory in MiB (``VmHWM`` where /proc has it)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return fallback
+
+
+def execute_notebook(path: Path, *, in_place: bool = False, timeout: int = 600) -> NotebookRun:
+    """Execute ``path`` top to bottom in a fresh kernel, from its own folder, and measure it.
 
     With ``in_place=True`` the outputs are written back into the file (``make execute``).
+
+    Returns
+    -------
+    NotebookRun
+        Wall seconds, the kernel's peak memory (MiB) and CPU seconds.
     """
     from nbclient import NotebookClient
 
@@ -75,12 +139,14 @@ def execute_notebook(path: Path, *, in_place: bool = False, timeout: int = 600) 
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
+    meter = _KernelMeter(client)
+    client.on_cell_executed = meter
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     if in_place:
         nbformat.write(normalise(nb), path)
-    return seconds
+    return NotebookRun(path.name, seconds, meter.peak_mb, meter.cpu_s)
 
 
 def strip_solutions(nb):
