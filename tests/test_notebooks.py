@@ -284,3 +284,32 @@ def test_a_name_from_a_solution_used_later_is_caught():
     assert _used_after_solutions(cells) == [(2, ["x"])]
     cells.insert(2, nbformat.v4.new_code_cell("x = 5"))
     assert _used_after_solutions(cells) == []
+
+
+@pytest.fixture(scope="module")
+def learner_copy(tmp_path_factory):
+    out = tmp_path_factory.mktemp("learner")
+    make_learner_copy(ROOT / "notebooks", out)
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_learner_copy_runs_top_to_bottom(path, learner_copy):
+    """What a learner hands in untouched: no solution, no output, every cell runs, every check
+    says "not attempted yet" and every quiz still shows."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(learner_copy / path.name, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs for c in code)
+    assert not any("solution" in c.metadata.get("tags", []) for c in code)
+    # the copy lives outside the repository: run it from the course's notebooks folder, as a
+    # learner's copy placed beside the course would run
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    checks = [c for c in code if re.search(r'exercises\.check\("[\d.]+", answer\)', c.source)]
+    texts = ["".join(o.get("data", {}).get("text/plain", "")) for c in checks for o in c.outputs]
+    assert len(texts) == len(checks) and all("not attempted yet" in t for t in texts)
+    quizzes = [c for c in code if "exercises.quiz(" in c.source]
+    assert all(c.outputs and "Quiz " in c.outputs[0]["data"]["text/plain"] for c in quizzes)
