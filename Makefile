@@ -33,7 +33,7 @@ define check_python
 @$(1) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "\nThis course needs Python 3.11, 3.12 or 3.13; $(1) is Python %d.%d.%d.\nInstall one (https://www.python.org/downloads/ or `pyenv install 3.12`) and run e.g. `make test PYTHON=python3.12`,\nor use conda, which brings its own Python: `conda env create -f environment.yml`.\n" % v[:3])'
 endef
 
-.PHONY: help lab test test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
+.PHONY: help footprint lab test test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
 
 help:
 	@echo "make lab           open the course in JupyterLab (installs everything on first run)"
@@ -43,7 +43,8 @@ help:
 	@echo "make test-pythons  make test under every Python 3.11-3.13 found; 3.10 must be refused"
 	@echo "make lock          re-resolve requirements-lock.txt from the newest releases"
 	@echo "make execute       re-run every notebook in place so stored outputs are current"
-	@echo "make learner       write learner/ (solutions removed) for a workshop"
+	@echo "make learner       write or refresh learner/ (solutions removed) for a workshop"
+	@echo "make footprint     execute the course, write docs/footprint.md (time, memory, CPU)"
 	@echo "make lint          ruff"
 	@echo "make bench         speed comparisons in benchmarks/"
 	@echo "make bench-anchors drift against evidently and NannyML, in their own .venv-anchors"
@@ -115,6 +116,9 @@ execute: $(STAMP)
 
 learner: $(STAMP)
 	$(PY) -m toolkit learner
+
+footprint: $(STAMP)
+	$(PY) -m toolkit run --footprint docs/footprint.md
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -93,19 +93,133 @@ def test_readme_course_map_lists_every_notebook_with_its_time():
         assert f"{row.teaching_min + row.exercise_min} min" in line, f"{row.notebook}: time differs"
 
 
-def test_learner_copy_strips_solutions_and_keeps_existing_work(tmp_path):
+def test_learner_copy_strips_solutions(tmp_path):
     written = make_learner_copy(ROOT / "notebooks", tmp_path)
-    assert [p.name for p in written] == [p.name for p in NOTEBOOKS]
-    for path in written:
-        cells = _cells(path)
+    assert [f.path.name for f in written] == [p.name for p in NOTEBOOKS]
+    assert {f.action for f in written} == {"written"}
+    for item in written:
+        cells = _cells(item.path)
         assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in cells)
         assert all(c.get("outputs", []) == [] for c in cells if c["cell_type"] == "code")
-    first = written[0]
-    first.write_text(first.read_text() + " ", encoding="utf-8")  # a learner's edit
-    with pytest.raises(FileExistsError, match="may hold a learner's answers"):
-        make_learner_copy(ROOT / "notebooks", tmp_path)
     with pytest.raises(ValueError, match="out must differ"):
         make_learner_copy(ROOT / "notebooks", ROOT / "notebooks")
+
+
+def _small_course(folder):
+    """A course of two real notebooks that the test may change, as a maintainer would."""
+    import shutil
+
+    folder.mkdir()
+    for path in NOTEBOOKS[:2]:
+        shutil.copy(path, folder / path.name)
+    return sorted(folder.glob("*.ipynb"))
+
+
+def _edit(path, text):
+    """What a learner does: write into the first code cell."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.source += text
+    nbformat.write(nb, path)
+
+
+def _course_fix(path):
+    """What a maintainer does: fix a typo in the first markdown cell."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\n\n(fixed)"
+    nbformat.write(nb, path)
+
+
+def test_a_second_run_updates_untouched_notebooks_and_keeps_edited_ones(tmp_path):
+    first, second = _small_course(tmp_path / "course")
+    out = tmp_path / "learner"
+    make_learner_copy(tmp_path / "course", out)
+    assert [f.action for f in make_learner_copy(tmp_path / "course", out)] == ["unchanged"] * 2
+    _edit(out / first.name, "\n# my answer: 42")
+    _course_fix(first)
+    _course_fix(second)
+    done = {f.path.name: f.action for f in make_learner_copy(tmp_path / "course", out)}
+    assert done == {first.name: "kept", second.name: "updated"}
+    assert "# my answer: 42" in (out / first.name).read_text(encoding="utf-8")
+    assert "(fixed)" not in (out / first.name).read_text(encoding="utf-8")
+    assert "(fixed)" in (out / second.name).read_text(encoding="utf-8")
+    # kept stays kept on the next run: the record still holds what was handed out
+    again = {f.path.name: f.action for f in make_learner_copy(tmp_path / "course", out)}
+    assert again == {first.name: "kept", second.name: "unchanged"}
+
+
+def test_running_cells_is_not_editing(tmp_path):
+    import nbformat
+
+    (first, _), out = _small_course(tmp_path / "course"), tmp_path / "learner"
+    make_learner_copy(tmp_path / "course", out)
+    nb = nbformat.read(out / first.name, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="ran\n")]
+    code.execution_count = 1
+    nbformat.write(nb, out / first.name)
+    _course_fix(first)
+    done = {f.path.name: f.action for f in make_learner_copy(tmp_path / "course", out)}
+    assert done[first.name] == "updated"
+
+
+def test_force_replaces_an_edited_notebook_and_keeps_a_backup(tmp_path):
+    (first, _), out = _small_course(tmp_path / "course"), tmp_path / "learner"
+    make_learner_copy(tmp_path / "course", out)
+    _edit(out / first.name, "\n# my answer: 42")
+    _course_fix(first)
+    done = {f.path.name: f for f in make_learner_copy(tmp_path / "course", out, force=True)}
+    item = done[first.name]
+    assert item.action == "replaced" and item.backup.exists()
+    assert item.backup.name.startswith(first.stem + ".backup-")
+    assert "# my answer: 42" in item.backup.read_text(encoding="utf-8")
+    assert "(fixed)" in (out / first.name).read_text(encoding="utf-8")
+    # the backup is not a course notebook: a later run does not touch or count it
+    assert len(make_learner_copy(tmp_path / "course", out)) == 2
+
+
+def test_a_notebook_without_a_record_is_the_learners(tmp_path):
+    (first, _), out = _small_course(tmp_path / "course"), tmp_path / "learner"
+    out.mkdir()
+    (out / first.name).write_text(first.read_text(encoding="utf-8"), encoding="utf-8")  # not ours
+    done = {f.path.name: f.action for f in make_learner_copy(tmp_path / "course", out)}
+    assert done[first.name] == "kept"
+    assert (out / first.name).read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_a_damaged_record_stops_with_what_to_do(tmp_path):
+    from toolkit.notebooks import LEARNER_MANIFEST
+
+    _small_course(tmp_path / "course")
+    out = tmp_path / "learner"
+    out.mkdir()
+    (out / LEARNER_MANIFEST).write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="move it aside"):
+        make_learner_copy(tmp_path / "course", out)
+    with pytest.raises(TypeError, match="force must be True or False"):
+        make_learner_copy(tmp_path / "course", out, force="yes")
+    with pytest.raises(ValueError, match="holds no NN_"):
+        make_learner_copy(tmp_path, out)
+
+
+def test_the_command_line_names_the_kept_notebooks(tmp_path, monkeypatch, capsys):
+    from toolkit import __main__ as cli
+
+    course = tmp_path / "course"
+    first, _ = _small_course(course)
+    monkeypatch.setattr(cli, "ROOT", tmp_path)
+    (tmp_path / "notebooks").symlink_to(course)
+    assert cli.main(["learner", "--out", str(tmp_path / "learner")]) == 0
+    _edit(tmp_path / "learner" / first.name, "\n# mine")
+    _course_fix(first)
+    assert cli.main(["learner", "--out", str(tmp_path / "learner")]) == 0
+    out = capsys.readouterr().out
+    assert f"kept 1 notebook(s) the learner edited: {first.name}" in out
+    assert "--force" in out
 
 
 def test_learner_copy_answers_report_not_attempted():
@@ -170,3 +284,32 @@ def test_a_name_from_a_solution_used_later_is_caught():
     assert _used_after_solutions(cells) == [(2, ["x"])]
     cells.insert(2, nbformat.v4.new_code_cell("x = 5"))
     assert _used_after_solutions(cells) == []
+
+
+@pytest.fixture(scope="module")
+def learner_copy(tmp_path_factory):
+    out = tmp_path_factory.mktemp("learner")
+    make_learner_copy(ROOT / "notebooks", out)
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_learner_copy_runs_top_to_bottom(path, learner_copy):
+    """What a learner hands in untouched: no solution, no output, every cell runs, every check
+    says "not attempted yet" and every quiz still shows."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(learner_copy / path.name, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs for c in code)
+    assert not any("solution" in c.metadata.get("tags", []) for c in code)
+    # the copy lives outside the repository: run it from the course's notebooks folder, as a
+    # learner's copy placed beside the course would run
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    checks = [c for c in code if re.search(r'exercises\.check\("[\d.]+", answer\)', c.source)]
+    texts = ["".join(o.get("data", {}).get("text/plain", "")) for c in checks for o in c.outputs]
+    assert len(texts) == len(checks) and all("not attempted yet" in t for t in texts)
+    quizzes = [c for c in code if "exercises.quiz(" in c.source]
+    assert all(c.outputs and "Quiz " in c.outputs[0]["data"]["text/plain"] for c in quizzes)

@@ -1,5 +1,8 @@
 """Self-checking exercises: ``check(exercise_id, answer)`` and progressive ``hint(exercise_id)``.
 
+Quizzes (``quiz("2.q1")``, ``answer_quiz("2.q1", "b")``) live in :mod:`toolkit.quizzes` and are
+re-exported here, so a notebook needs only ``from toolkit import exercises``.
+
 Each notebook's exercises live in ``toolkit/exercise_bank/nbNN.py``. An exercise knows its
 expected answer and the *common wrong answers*, so a mistake gets feedback about that mistake
 rather than a bare "wrong". Nothing here raises on a wrong answer, and ``answer = ...`` (the
@@ -16,16 +19,17 @@ Exercise 0.1 — not quite. 10 counts the steps inside the boxes...
 
 from __future__ import annotations
 
-import html
-import importlib
 import math
 import numbers
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Exercise", "Feedback", "check", "hint", "list_exercises", "register", "reset_hints"]
+from toolkit._feedback import Feedback, load_bank
+from toolkit.quizzes import Quiz, answer_quiz, list_quizzes, quiz, register_quiz
+
+__all__ = ["Exercise", "Feedback", "Quiz", "answer_quiz", "check", "hint", "list_exercises", "list_quizzes",
+           "quiz", "register", "register_quiz", "reset_hints"]
 
 KINDS = ("number", "choice", "set", "custom")
 #: What an exercise asks the learner to do. "read" answers from what is on the screen;
@@ -33,7 +37,6 @@ KINDS = ("number", "choice", "set", "custom")
 ACTIVITIES = ("read", "decide", "do")
 _REGISTRY: dict[str, Exercise] = {}
 _HINTS_GIVEN: dict[str, int] = {}
-_BANK_LOADED = False
 
 
 @dataclass(frozen=True)
@@ -99,34 +102,6 @@ class Exercise:
             raise ValueError(f"Exercise {self.id}: kind='choice' needs options.")
 
 
-@dataclass(frozen=True)
-class Feedback:
-    """The result of :func:`check` or :func:`hint`; shows itself as markdown in Jupyter."""
-
-    exercise_id: str
-    status: str  # "correct", "incorrect", "not attempted" or "hint"
-    message: str
-
-    _HEADINGS = {"correct": "correct!", "incorrect": "not quite.",
-                 "not attempted": "not attempted yet.", "hint": "hint"}
-    _ICONS = {"correct": "✅", "incorrect": "❌", "not attempted": "✏️", "hint": "💡"}
-
-    @property
-    def correct(self) -> bool:
-        """True when the answer was right."""
-        return self.status == "correct"
-
-    def __str__(self) -> str:
-        return f"Exercise {self.exercise_id} — {self._HEADINGS[self.status]} {self.message}"
-
-    __repr__ = __str__
-
-    def _repr_markdown_(self) -> str:
-        icon = self._ICONS[self.status]
-        heading = f"**Exercise {self.exercise_id} — {self._HEADINGS[self.status]}**"
-        return f"{icon} {heading} {html.escape(self.message, quote=False)}"
-
-
 def register(exercise: Exercise) -> Exercise:
     """Add an exercise to the registry (the bank modules call this at import).
 
@@ -145,19 +120,8 @@ def register(exercise: Exercise) -> Exercise:
     return exercise
 
 
-def _load_bank() -> None:
-    global _BANK_LOADED
-    if _BANK_LOADED:
-        return
-    from toolkit import exercise_bank
-
-    for module in pkgutil.iter_modules(exercise_bank.__path__):
-        importlib.import_module(f"toolkit.exercise_bank.{module.name}")
-    _BANK_LOADED = True
-
-
 def _get(exercise_id: Any) -> Exercise:
-    _load_bank()
+    load_bank()
     if not isinstance(exercise_id, str):
         raise TypeError(f"exercise_id must be a string such as '2.1'; got {exercise_id!r}.")
     if exercise_id not in _REGISTRY:
@@ -179,7 +143,7 @@ def list_exercises() -> list[str]:
     >>> "0.1" in list_exercises()
     True
     """
-    _load_bank()
+    load_bank()
     return sorted(_REGISTRY, key=_sort_key)
 
 

@@ -1,6 +1,7 @@
 """Exercises of notebook 00 (start here)."""
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 
 def _churn_share() -> float:
@@ -39,4 +40,21 @@ register(Exercise(
     explanation=lambda: (f"{_churn_share():.1%} of the customers leave, about one in "
                          f"{round(1 / _churn_share())}: remember it when you meet accuracy."),
     activity="do",
+))
+
+
+register_quiz(Quiz(
+    "0.q1",
+    "You trained a model, and its test score is good. Where in the lifecycle are you?",
+    options={"a": "At the end: the project is done.",
+             "b": "Part way: it still has to be deployed, watched and, one day, retrained.",
+             "c": "At the start: scoping comes after the first model."},
+    correct="b",
+    feedback={
+        "a": "A model on a laptop helps nobody yet. Deployment, monitoring and retraining "
+             "follow, and monitoring often sends you back to the data.",
+        "b": "Right: the lifecycle is a loop. Production data changes, and what you learn there "
+             "sends you back to the data and the model.",
+        "c": "Scoping comes first: it decides what 'good' means before any model is trained.",
+    },
 ))
