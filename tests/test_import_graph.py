@@ -78,6 +78,32 @@ def test_the_cycle_finder_finds_a_planted_circle(monkeypatch):
     assert _cycle() is not None
 
 
+def _private_attributes(path: Path) -> list[str]:
+    """``module._name`` attribute reads on a toolkit module bound by an import in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("toolkit"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if full in MODULES:
+                    bound[alias.asname or alias.name] = full
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("toolkit.") and alias.asname:
+                    bound[alias.asname] = alias.name
+    return [f"{bound[n.value.id]}.{n.attr}" for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in bound
+            and n.attr.startswith("_") and not n.attr.startswith("__")
+            and not bound[n.value.id].rsplit(".", 1)[-1].startswith("_")]
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_no_private_attributes_of_a_public_module(name):
+    borrowed = [b for b in _private_attributes(MODULES[name]) if not b.startswith(name + ".")]
+    assert not borrowed, f"{name} reads private names of other modules: {borrowed}"
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_no_private_names_from_a_public_module(name):
     borrowed = [f"{module}.{n}" for module, names in _imports(MODULES[name]) for n in names
