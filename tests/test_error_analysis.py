@@ -353,3 +353,51 @@ def test_error_analysis_re_exports_the_modules_it_was_split_into(module, own_hel
     for name in module.__all__:
         if name in ea.__all__:
             assert getattr(ea, name) is getattr(module, name)
+
+
+def test_weak_slices_equal_a_pandas_groupby_over_every_pair():
+    """The fast search (small-integer cells, errors counted on the wrong rows only) against the
+    plain way: a groupby per pair of binned columns, and SliceLine's score."""
+    from itertools import combinations
+
+    from toolkit._planted import planted_data
+    from toolkit.slices import bin_column
+    from toolkit.weak_slices import find_weak_slices
+
+    X, y_true, y_pred, _ = planted_data(n_rows=20_000, n_cols=8, seed=3)
+    errors = (np.asarray(y_true) != np.asarray(y_pred)).astype(float)
+    codes = pd.DataFrame({c: bin_column(X[c], 10)[0] for c in X.columns})
+    rows = []
+    for k in (1, 2):
+        for combo in combinations(X.columns, k):
+            grouped = pd.Series(errors).groupby([codes[c] for c in combo]).agg(["size", "sum"])
+            rows.append(grouped[grouped["size"] >= 200].reset_index(drop=True))
+    table = pd.concat(rows, ignore_index=True)
+    lift = table["sum"] / table["size"] / errors.mean()
+    score = 0.99 * (lift - 1) - 0.01 * (len(X) / table["size"] - 1)
+    expected = np.sort(score.to_numpy())[::-1][:10]
+    found = find_weak_slices(X, y_true, y_pred, min_support=200, top_k=10)
+    np.testing.assert_allclose(found["score"].to_numpy(), expected, rtol=1e-12)
+
+
+def test_bin_column_reads_categories_by_their_codes_as_it_reads_text():
+    from toolkit.slices import bin_column
+
+    rng = np.random.default_rng(0)
+    text = pd.Series(rng.choice(list("abcdefghijklmno"), 5000)).mask(rng.random(5000) < 0.05)
+    for n_bins in (4, 20):  # most frequent levels and "other", then every level
+        by_codes = bin_column(text.astype("category"), n_bins)
+        by_text = bin_column(text.astype(object), n_bins)
+        assert by_codes[1] == by_text[1]
+        np.testing.assert_array_equal(by_codes[0], by_text[0])
+
+
+def test_bin_column_counts_distinct_values_beyond_the_first_rows():
+    from toolkit.slices import _SAMPLE, bin_column
+
+    # the first rows hold 3 values, the column 50: it must still be cut at its quantiles
+    values = pd.Series(np.r_[np.tile([1.0, 2.0, 3.0], _SAMPLE), np.linspace(10, 60, 50)])
+    codes, labels = bin_column(values, 10)
+    assert labels[0].startswith("[") and len(labels) <= 10
+    few = pd.Series(np.tile([1.0, 2.0, 3.0], 3 * _SAMPLE))
+    assert bin_column(few, 10)[1] == ["1", "2", "3"]

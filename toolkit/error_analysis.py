@@ -44,7 +44,6 @@ from toolkit.slices import (
     OTHER,
     SLICE_BINS,
     SLICE_LEVELS,
-    bin_column,
     error_slices,
     plot_slices,
     prediction_errors,
@@ -70,7 +69,6 @@ __all__ = [
     "threshold_curve",
 ]
 
-_bin_column = bin_column  # the name benchmarks/bench_weak_slices.py imports; use slices.bin_column
 
 
 # --------------------------------------------------------------------------- tags and priorities

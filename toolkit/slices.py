@@ -76,11 +76,14 @@ def bin_column(column: pd.Series, n_bins: int,
     is_date = pd.api.types.is_datetime64_any_dtype(column)
     numeric = (is_date or pd.api.types.is_numeric_dtype(column)) and not (
         pd.api.types.is_bool_dtype(column))
-    if numeric and column.nunique() > n_bins and not _is_code(column, is_date):
-        values = column.to_numpy(dtype="datetime64[ns]" if is_date else float)
-        as_float = values.astype("int64").astype(float) if is_date else values
-        as_float = np.where(missing, np.nan, as_float)
-        edges = np.unique(np.nanquantile(as_float, np.linspace(0, 1, n_bins + 1)))
+    if numeric and _more_distinct_than(column, n_bins) and not _is_code(column, is_date):
+        if is_date:
+            as_float = column.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+            as_float[missing] = np.nan
+        else:
+            as_float = column.to_numpy(dtype=float, na_value=np.nan)
+        quantile = np.nanquantile if missing.any() else np.quantile  # same edges, no NaN pass
+        edges = np.unique(quantile(as_float, np.linspace(0, 1, n_bins + 1)))
         codes = np.searchsorted(edges[1:-1], as_float, side="right")
         shown = edges.astype("int64").astype("datetime64[ns]") if is_date else edges
         labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in zip(shown[:-2], shown[1:-1], strict=True)]
@@ -92,8 +95,7 @@ def bin_column(column: pd.Series, n_bins: int,
         else:  # keep the natural order: categories as declared, numbers and text sorted
             counts = counts.sort_index()
         keep = list(counts.index[: max_levels - 1] if len(counts) > max_levels else counts.index)
-        lookup = pd.Index(keep)
-        codes = lookup.get_indexer(column.to_numpy(dtype=object))
+        codes = _positions(column, pd.Index(keep))
         labels = [_fmt(v) for v in keep]
         if len(keep) < len(counts):
             codes = np.where((codes < 0) & ~missing, len(labels), codes)
@@ -105,13 +107,38 @@ def bin_column(column: pd.Series, n_bins: int,
     return codes, labels
 
 
+#: How many leading values :func:`_more_distinct_than` looks at before counting the whole column.
+_SAMPLE = 4096
+
+
+def _more_distinct_than(column: pd.Series, k: int) -> bool:
+    """Whether ``column`` holds more than ``k`` distinct values (missing values not counted).
+
+    Exact, and cheap on big columns: when its first values already hold more than ``k``
+    distinct ones the whole column does too, so it is counted in full only when they do not.
+    """
+    head = column.iloc[:_SAMPLE]
+    if head.nunique() > k:
+        return True
+    return len(head) < len(column) and column.nunique() > k
+
+
+def _positions(column: pd.Series, keep: pd.Index) -> np.ndarray:
+    """Each row's position in ``keep`` (-1 when absent or missing); categories by their codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        where = np.append(keep.get_indexer(column.cat.categories), -1)  # code -1 (missing) -> -1
+        return where[codes]
+    return keep.get_indexer(column.to_numpy(dtype=object))
+
+
 def _is_code(column: pd.Series, is_date: bool) -> bool:
     """Whole numbers with few values (e.g. an occupation coded 1-6): slice them value by value.
 
     The same rule and threshold (``MAX_CODE_LEVELS``) as :mod:`toolkit.features` uses to
     one-hot encode integer codes.
     """
-    if is_date:
+    if is_date or _more_distinct_than(column, MAX_CODE_LEVELS):
         return False
     values = column.dropna().to_numpy(dtype=float)
     distinct = np.unique(values)

@@ -96,17 +96,16 @@ def find_weak_slices(X: pd.DataFrame, y_true: Any, y_pred: Any, *, max_features:
 
     coded = [bin_column(X[name], bins) for name in X.columns]
     overall = errors.mean()
-    found = []  # (columns, cell codes, sizes, errors) per combination
+    wrong_rows = np.flatnonzero(errors)  # errors are few: count them on their own rows only
+    found = []  # (columns, cell shape, cells kept, sizes, errors) per combination
     for k in range(1, min(max_features, X.shape[1]) + 1):
         for combo in combinations(range(X.shape[1]), k):
             shape = [len(coded[j][1]) for j in combo]
-            cell = np.zeros(n, dtype=np.int64)
-            for j, width in zip(combo, shape, strict=True):
-                cell = cell * width + coded[j][0]
+            cell = _cells([coded[j][0] for j in combo], shape)
             size = np.bincount(cell, minlength=int(np.prod(shape)))
             keep = np.flatnonzero(size >= support)
             if len(keep):
-                wrong = np.bincount(cell, weights=errors, minlength=len(size))[keep]
+                wrong = np.bincount(cell[wrong_rows], minlength=len(size))[keep]
                 found.append((combo, shape, keep, size[keep], wrong))
     if not found:
         raise ValueError(f"no slice has at least min_support={min_support!r} rows; lower it.")
@@ -135,6 +134,16 @@ def find_weak_slices(X: pd.DataFrame, y_true: Any, y_pred: Any, *, max_features:
         "lift": lift[best],
         "score": score[best],
     })
+
+
+def _cells(codes: list[np.ndarray], shape: list[int]) -> np.ndarray:
+    """Each row's cell in the grid of ``shape`` (row-major), in the smallest integer type."""
+    dtype = np.min_scalar_type(int(np.prod(shape)))
+    cell = codes[0].astype(dtype)
+    for column, width in zip(codes[1:], shape[1:], strict=True):
+        cell *= dtype.type(width)
+        cell += column.astype(dtype, copy=False)
+    return cell
 
 
 def _min_rows(min_support: Any, n: int) -> int:
