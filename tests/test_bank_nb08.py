@@ -75,7 +75,7 @@ def test_july():
 
 def test_usage_alert():
     assert check("8.4", "keep watching").correct
-    assert "stay inside the estimate's interval" in check("8.4", "retrain now").message
+    assert "raises no alert for April to August" in check("8.4", "retrain now").message
     assert "Nothing is broken" in check("8.4", "fix the pipeline").message
     # The feedback's claim: no performance alert about April to August except July's.
     alerts = _stored_text('result.alerts.loc[result.alerts["signal"] == "performance"')
