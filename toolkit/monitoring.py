@@ -311,7 +311,8 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         returned are used), or plain batches: a ``month`` column and the feature columns,
         optionally ``score`` and ``decision``.
     reference : pandas.DataFrame
-        The training data (or a healthy period).
+        The training data (or a healthy period): what the drift tests and the output drift
+        compare with. The performance estimate's reference is the ``calibrator``'s instead.
     model : fitted classifier, optional
         Scores the reference (for output drift) and rows without a ``score``.
     threshold : float, default=0.5
