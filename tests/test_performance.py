@@ -163,6 +163,8 @@ def test_bad_calibrators():
                            pd.DataFrame({"x": [1.0]}), calibrator=lambda s: s)
     with pytest.raises(ValueError, match="alpha must be between 0 and 1"):
         performance_test([0, 1], [0.2, 0.7], alpha=5)
+    with pytest.raises(TypeError, match="model must be a classifier with predict_proba"):
+        held_out_scores("logistic", pd.DataFrame({"x": [1.0, 2.0]}), [0, 1])
 
 
 def test_one_log_columns_and_one_month_helper():
