@@ -75,7 +75,7 @@ def test_july():
 
 def test_usage_alert():
     assert check("8.4", "keep watching").correct
-    assert "stay inside the estimate's interval" in check("8.4", "retrain now").message
+    assert "raises no alert for April to August" in check("8.4", "retrain now").message
     assert "Nothing is broken" in check("8.4", "fix the pipeline").message
     # The feedback's claim: no performance alert about April to August except July's.
     alerts = _stored_text('result.alerts.loc[result.alerts["signal"] == "performance"')
@@ -83,3 +83,29 @@ def test_usage_alert():
               and line.split()[0].isdigit()}
     assert months & {"2025-04", "2025-05", "2025-06", "2025-08"} == set()
     assert "2025-07" in months
+
+
+def test_the_8_2_feedback_gives_both_rates_per_pair_and_per_batch():
+    truth = nb08.false_alarm_rates()
+    message = check("8.2", {"fixed": truth["fixed"], "calibrated": truth["calibrated"]}).message
+    assert f"{truth['calibrated']:.1%}" in message
+    assert f"batches with at least one alarm: {truth['fixed_batches']:.0%}" in message
+    assert "nominal" not in message  # the rate is measured, not promised
+
+
+def test_where_cbpe_fails_is_backed_by_the_stored_table():
+    """After the reveal: July's estimate far above the realised F1, September's churn above it."""
+    text = _stored_text("jul, sep = ")
+    july = text.split("In July CBPE promised")[1]
+    assert "and the F1 was 0.4" in july
+    table = _stored_text("fails = ")
+    line = next(ln for ln in table.splitlines() if ln.startswith("2025-07"))
+    est_f1 = float(line.split()[3])  # est_positive_rate, real_positive_rate, est_f1
+    assert est_f1 > 0.9
+    assert "a concept change is invisible to CBPE" in text
+
+
+def test_one_test_a_month_is_quieter_than_two_intervals_in_the_stored_simulation():
+    rows = {ln.rsplit(None, 1)[0].strip(): float(ln.rsplit(None, 1)[1])
+            for ln in _stored_text("rng = np.random.default_rng(2)").splitlines()[1:]}
+    assert rows["two 95 % intervals"] > 0.5 > rows["one test"]

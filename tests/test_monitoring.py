@@ -268,3 +268,26 @@ def test_monitor_reads_the_log_of_notebook_07s_service(case, tmp_path):
     score = score_alerts(result, case["events"])
     table = score.events.set_index("event")
     assert table["on_time"].all() and (table["first_alert"] == table["detectable_in"]).all(), table
+
+
+def test_calibrated_cbpe_on_the_case_study_raises_no_false_performance_alert(case):
+    """Calibrated on out-of-fold 2024 scores, the one monthly test stays quiet on healthy months:
+    its only performance alert outside the competitor's months is July (the cents bug). The two
+    intervals it replaced also alerted on January and March."""
+    from toolkit.monitoring import ScoreCalibrator, held_out_scores
+
+    history = case["history"]
+    X, y = history.drop(columns=["churned", "exit_survey_score"]), history["churned"]
+    calibrator = ScoreCalibrator().fit(held_out_scores(case["model"], X, y), y)
+    result = monitor(case["production"], history, model=case["model"], labels=case["labels"],
+                     columns=case["columns"], calibrator=calibrator, as_of="2026-01")
+    assert result.performance.startswith("scores calibrated on 5000 held-out reference rows")
+    score = score_alerts(result, case["events"])
+    performance = score.alerts[score.alerts["signal"] == "performance"]
+    false = performance.loc[performance["event"] == "", "month"].dt.strftime("%Y-%m").tolist()
+    assert false == ["2025-07"]
+    assert score.events.set_index("event").loc["competitor_offer", "on_time"]
+    healthy = result.months[(result.months["month"] < "2025-09-01")
+                            & (result.months["month"] != "2025-07-01")]
+    assert (healthy["est_f1"] - healthy["real_f1"]).abs().max() < 0.04
+    assert (healthy["perf_p_value"] > 0.01).all()

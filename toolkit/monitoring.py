@@ -5,14 +5,17 @@ monitor combines signals that are available at different times:
 
 * right away: schema problems (an object with ``validate(df)``, e.g. the service's input
   schema), drift of the inputs (:func:`toolkit.drift.drift_report`), the prediction rate, and
-  the model's performance *estimated* from its own probabilities
-  (:func:`estimate_performance`, NannyML's CBPE idea: if the probabilities are calibrated,
-  the expected confusion matrix follows from them);
-* once labels arrive: the *realised* performance (:func:`realised_performance`), which alone
+  the model's performance *estimated* from its scores (CBPE,
+  :func:`toolkit.performance.estimate_performance`: scores calibrated on a held-out
+  reference, then the expected confusion matrix);
+* once labels arrive: the *realised* performance, and one test of the realised outcomes
+  against the calibrated scores (:func:`toolkit.performance.performance_test`), which alone
   can reveal a change in who has the outcome (concept change), which the inputs cannot show.
 
-:func:`monitor` builds one row per month and a table of alerts; :func:`score_alerts` checks the
-alerts against a log of known events; :func:`plot_monitoring` draws the dashboard.
+:func:`monitor` builds one row per month and a table of alerts;
+:func:`toolkit.alerts.score_alerts` checks the alerts against a log of known events;
+:func:`plot_monitoring` draws the dashboard. The names of ``performance`` and ``alerts`` that
+notebooks use are re-exported here.
 
 >>> import numpy as np
 >>> est = estimate_performance(np.array([0.9, 0.8, 0.2, 0.1]), threshold=0.5)
@@ -29,7 +32,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit._metrics import precision_recall_f1, ratio
+from toolkit._columns import month_start
+from toolkit._shared import LOG_COLUMNS
 from toolkit._validation import (
     _short,
     check_dataframe,
@@ -38,135 +42,39 @@ from toolkit._validation import (
     check_probabilities,
     check_probability,
 )
+from toolkit.alerts import AlertScore, score_alerts
 from toolkit.drift import Calibration, PreparedReference, calibrate, check_pair, compare_prepared
+from toolkit.performance import (
+    METRICS,
+    PERFORMANCE_ALPHA,
+    ScoreCalibrator,
+    estimate_performance,
+    held_out_scores,
+    performance_test,
+    realised_performance,
+)
 from toolkit.plotting import COLORS, PALETTE
 
 __all__ = [
     "AUTO_CHUNKS",
     "LOG_COLUMNS",
+    "PERFORMANCE_ALPHA",
     "AlertScore",
     "MonitorResult",
+    "ScoreCalibrator",
     "estimate_performance",
+    "held_out_scores",
     "monitor",
+    "performance_test",
     "plot_monitoring",
     "realised_performance",
     "score_alerts",
 ]
 
-#: Columns of the prediction log that are not model inputs (see ``toolkit.deploy.Service``).
-LOG_COLUMNS = ("request_id", "logged_at", "month", "model_version", "role", "returned", "score",
-               "decision", "problems", "latency_ms", "batch")
-_OUTCOMES = ("tp", "fp", "fn", "tn")
 #: monitor(calibration="auto") draws this many random reference chunks the size of a batch.
 AUTO_CHUNKS = 30
-_METRICS = ("positive_rate", "precision", "recall", "f1", "value")
-
-
-def _metrics(tp, fp, fn, tn, value: dict | None) -> dict[str, Any]:
-    """Metrics from (possibly fractional, possibly arrays of) counts (``toolkit._metrics`` rule)."""
-    tp, fp, fn, tn = (np.asarray(x, dtype=float) for x in (tp, fp, fn, tn))
-    precision, recall, f1 = precision_recall_f1(tp, fp, fn)  # the course's one zero-division rule
-    out = {"positive_rate": ratio(tp + fn, tp + fp + fn + tn),
-           "precision": precision, "recall": recall, "f1": f1}
-    out["value"] = (sum(value[k] * c for k, c in zip(_OUTCOMES, (tp, fp, fn, tn), strict=True))
-                    if value is not None else np.full_like(tp, np.nan))
-    return out
-
-
-def estimate_performance(proba: Any, threshold: float = 0.5, value: Mapping | None = None, *,
-                         confidence: float = 0.95, n_draws: int = 2_000,
-                         seed: int = 0) -> pd.Series:
-    """Performance expected from calibrated probabilities, before any label arrives (CBPE).
-
-    If the model is calibrated, a customer scored 0.3 churns 30 % of the time. Summing the
-    probabilities over the customers above and below the ``threshold`` gives the *expected*
-    confusion matrix, hence expected precision, recall, F1 and business value. The interval
-    says how far the realised values may fall from the estimate by chance alone (labels drawn
-    from the probabilities, normal approximation, ``n_draws`` draws). Its blind spot: it
-    trusts the probabilities, so when the link between inputs and outcome changes (concept
-    change) it keeps reporting the old performance.
-
-    Parameters
-    ----------
-    proba : array-like of float
-        Predicted probabilities of the positive class, in [0, 1].
-    threshold : float, default=0.5
-        Scores at or above it are decided positive.
-    value : dict, optional
-        Euros per outcome, ``{"tp": ..., "fp": ..., "fn": ..., "tn": ...}`` (relative to doing
-        nothing); the business value is the sum of count times value.
-    confidence : float, default=0.95
-        Level of the intervals.
-    n_draws : int, default=2000
-        Simulated label draws behind the intervals.
-    seed : int, default=0
-        Seed of the draws.
-
-    Returns
-    -------
-    pandas.Series
-        ``rows``, the expected counts ``tp``, ``fp``, ``fn``, ``tn``, then ``positive_rate``,
-        ``precision``, ``recall``, ``f1`` and ``value``, each with ``_low`` and ``_high``.
-
-    Raises
-    ------
-    ValueError
-        If ``proba`` is empty, has missing values or values outside [0, 1].
-
-    Examples
-    --------
-    >>> est = estimate_performance([0.9, 0.6, 0.3, 0.1], threshold=0.5,
-    ...                            value={"tp": 40, "fp": -10, "fn": -60, "tn": 0})
-    >>> est[["tp", "fp", "fn", "value"]].round(2).tolist()
-    [1.5, 0.5, 0.4, 31.0]
-    """
-    p = check_probabilities(proba, "proba")
-    threshold = check_probability(threshold, "threshold")
-    confidence = check_probability(confidence, "confidence")
-    n_draws = check_positive_int(n_draws, "n_draws", minimum=100)
-    value = check_outcome_values(value)
-    decided = p >= threshold
-    n1, n0 = int(decided.sum()), int((~decided).sum())
-    tp, fn = float(p[decided].sum()), float(p[~decided].sum())
-    row: dict[str, float] = {"rows": float(len(p)), "tp": tp, "fp": n1 - tp, "fn": fn, "tn": n0 - fn}
-    row.update({k: float(v) for k, v in _metrics(tp, n1 - tp, fn, n0 - fn, value).items()})
-    rng = np.random.default_rng(seed)
-    var1 = float((p[decided] * (1 - p[decided])).sum())
-    var0 = float((p[~decided] * (1 - p[~decided])).sum())
-    tp_draw = np.clip(rng.normal(tp, np.sqrt(var1), n_draws), 0, n1)
-    fn_draw = np.clip(rng.normal(fn, np.sqrt(var0), n_draws), 0, n0)
-    draws = _metrics(tp_draw, n1 - tp_draw, fn_draw, n0 - fn_draw, value)
-    tail = (1 - confidence) / 2 * 100
-    for name in _METRICS:
-        sample = draws[name][~np.isnan(draws[name])]
-        low, high = (np.percentile(sample, [tail, 100 - tail]) if sample.size
-                     else (np.nan, np.nan))
-        row[f"{name}_low"], row[f"{name}_high"] = float(low), float(high)
-    return pd.Series(row)
-
-
-def realised_performance(y_true: Any, proba: Any, threshold: float = 0.5,
-                         value: Mapping | None = None) -> pd.Series:
-    """The same numbers as :func:`estimate_performance`, from the labels that arrived.
-
-    Examples
-    --------
-    >>> realised_performance([1, 0, 1, 0], [0.9, 0.6, 0.3, 0.1])[["tp", "fp", "fn", "recall"]].tolist()
-    [1.0, 1.0, 1.0, 0.5]
-    """
-    p = check_probabilities(proba, "proba")
-    threshold = check_probability(threshold, "threshold")
-    y = np.asarray(y_true)
-    if y.shape != p.shape:
-        raise ValueError(f"y_true and proba must have the same length; got {len(y)} and {len(p)}.")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y_true must hold only 0 and 1; got {sorted(set(y.tolist()))[:5]!r}.")
-    decided = p >= threshold
-    tp, fp = float((decided & (y == 1)).sum()), float((decided & (y == 0)).sum())
-    fn, tn = float((~decided & (y == 1)).sum()), float((~decided & (y == 0)).sum())
-    row = {"rows": float(len(p)), "tp": tp, "fp": fp, "fn": fn, "tn": tn}
-    row.update({k: float(v) for k, v in _metrics(tp, fp, fn, tn, check_outcome_values(value)).items()})
-    return pd.Series(row)
+#: Columns of plain batches that are not model inputs either (besides the log's).
+_NOT_INPUTS = (*LOG_COLUMNS, "batch")
 
 
 # --- the monitor ---------------------------------------------------------------------------------
@@ -188,6 +96,8 @@ class MonitorResult:
         How the drift thresholds were set, in words.
     as_of : pandas.Timestamp
         The monitoring date: labels available after it were not used.
+    performance : str
+        How performance was estimated and tested, in words (calibrated or not, the alert rule).
     """
 
     months: pd.DataFrame
@@ -195,6 +105,7 @@ class MonitorResult:
     reports: dict
     thresholds: str
     as_of: pd.Timestamp
+    performance: str = ""
 
     def plot(self, events: pd.DataFrame | None = None, *, axes=None):
         """Draw :func:`plot_monitoring`."""
@@ -202,10 +113,6 @@ class MonitorResult:
 
 
 _ALERT_COLUMNS = ["month", "raised_in", "signal", "column", "reason"]
-
-
-def _month_start(values: Any) -> pd.Series:
-    return pd.to_datetime(pd.Series(values)).dt.to_period("M").dt.to_timestamp()
 
 
 def _scores(model: Any, frame: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
@@ -222,7 +129,7 @@ def _scores(model: Any, frame: pd.DataFrame, features: Sequence[str]) -> np.ndar
 def _labels_for(batch: pd.DataFrame, labels: pd.DataFrame, id_column: str, target: str,
                 as_of: pd.Timestamp) -> tuple[np.ndarray, pd.Timestamp | None, str]:
     """The labels of ``batch``'s rows known by ``as_of`` (NaN for the others)."""
-    keyed = labels.assign(month=_month_start(labels["month"]).to_numpy())
+    keyed = labels.assign(month=month_start(labels["month"]).to_numpy())
     merged = batch[[id_column, "month"]].merge(keyed, on=[id_column, "month"], how="left")
     available = merged["label_available_from"] <= as_of
     if merged["label_available_from"].isna().all():
@@ -240,9 +147,9 @@ def _served_rows(data: pd.DataFrame, reference: pd.DataFrame, model: Any,
     rows = data
     if "returned" in rows.columns:
         rows = rows[rows["returned"].astype(bool)]
-    rows = rows.assign(month=_month_start(rows["month"]).to_numpy())
+    rows = rows.assign(month=month_start(rows["month"]).to_numpy())
     if columns is None:
-        skip = set(LOG_COLUMNS) | {target}
+        skip = set(_NOT_INPUTS) | {target}
         columns = [c for c in reference.columns if c in rows.columns and c not in skip]
     columns = check_pair(reference, rows, columns)
     features = list(getattr(model, "feature_names_in_", columns)) if model is not None else columns
@@ -265,9 +172,9 @@ def _checked_labels(labels: Any, rows: pd.DataFrame, id_column: str, target: str
         raise ValueError(f"labels must have columns {id_column!r}, 'month' and {target!r}, "
                          f"and data the column {id_column!r}; missing {needed!r}.")
     if "label_available_from" not in labels.columns:
-        labels = labels.assign(label_available_from=_month_start(labels["month"])
+        labels = labels.assign(label_available_from=month_start(labels["month"])
                                + pd.DateOffset(months=label_delay))
-    return labels.assign(label_available_from=_month_start(labels["label_available_from"])
+    return labels.assign(label_available_from=month_start(labels["label_available_from"])
                          .to_numpy())
 
 
@@ -301,6 +208,8 @@ class _Watch:
     threshold: float
     value: dict | None
     confidence: float
+    calibrator: ScoreCalibrator | None
+    alpha: float
     id_column: str
     target: str
     as_of: pd.Timestamp
@@ -328,42 +237,49 @@ class _Watch:
         flags = inputs["drifted"].fillna(False).astype(bool)
         worst = inputs[flags].sort_values("psi", ascending=False)["column"].head(3)
         est = estimate_performance(batch["score"], self.threshold, self.value,
-                                   confidence=self.confidence)
+                                   calibrator=self.calibrator, confidence=self.confidence)
         entry = {"month": month, "rows": len(batch),
                  "missing_share": float(batch[self.columns].isna().to_numpy().mean()),
                  "schema_problems": len(problems),
                  "drifted_share": float(flags.sum() / max(inputs["drifted"].notna().sum(), 1)),
                  "worst_columns": ", ".join(worst),
                  "prediction_rate": float(batch["decision"].mean())}
-        for name in _METRICS:
+        for name in METRICS:
             entry[f"est_{name}"] = est[name]
             entry[f"est_{name}_low"], entry[f"est_{name}_high"] = est[f"{name}_low"], est[f"{name}_high"]
             entry[f"real_{name}"] = np.nan
         entry["labels_known_in"], entry["labels_note"] = pd.NaT, "no labels given"
+        entry["perf_p_value"] = np.nan
         if self.labels is not None:
-            row_alerts += self._realised(batch, est, entry)
+            row_alerts += self._realised(batch, entry)
         entry["n_alerts"] = len(row_alerts)
         entry["alerts"] = "; ".join(f"{s} {c}" for _, s, c, _ in row_alerts)
         return entry, row_alerts, report
 
-    def _realised(self, batch: pd.DataFrame, est: pd.Series, entry: dict) -> list:
+    def _realised(self, batch: pd.DataFrame, entry: dict) -> list:
         y, known, note = _labels_for(batch, self.labels, self.id_column, self.target, self.as_of)
         entry["labels_known_in"], entry["labels_note"] = known, note
         seen = ~np.isnan(y)
         if not seen.any():
             return []
-        real = realised_performance(y[seen].astype(int), batch["score"].to_numpy()[seen],
-                                    self.threshold, self.value)
-        for name in _METRICS:
+        y, scores = y[seen].astype(int), batch["score"].to_numpy()[seen]
+        real = realised_performance(y, scores, self.threshold, self.value)
+        for name in METRICS:
             entry[f"real_{name}"] = real[name]
-        found = []
-        for name in ("positive_rate", "f1"):
-            low, high = est[f"{name}_low"], est[f"{name}_high"]
-            if not low <= real[name] <= high:
-                found.append((known, "performance", name,
-                              f"realised {name} {real[name]:.3f} outside the estimate's interval "
-                              f"[{low:.3f}, {high:.3f}]"))
-        return found
+        # One test of the realised counts against the calibrated scores of the same rows, not one
+        # interval per metric: its false-alarm rate on a healthy month is alpha.
+        test = performance_test(y, scores, self.threshold, calibrator=self.calibrator,
+                                alpha=self.alpha)
+        entry["perf_p_value"] = test["p_value"]
+        if not test["alert"]:
+            return []
+        est = estimate_performance(scores, self.threshold, calibrator=self.calibrator)
+        return [(known, "performance", "outcomes",
+                 f"realised churners {test['tp']:.0f} decided positive and {test['fn']:.0f} "
+                 f"negative, expected {test['expected_tp']:.1f} and {test['expected_fn']:.1f} "
+                 f"(p={test['p_value']:.2g} < alpha={self.alpha:g}): churn rate "
+                 f"{real['positive_rate']:.3f} vs {est['positive_rate']:.3f} expected, "
+                 f"F1 {real['f1']:.3f} vs {est['f1']:.3f}")]
 
 
 def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
@@ -371,16 +287,22 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
             columns: Sequence[str] | None = None, calibration: Calibration | str | None = "auto",
             label_delay: int = 1, value: Mapping | None = None, as_of: Any = None,
             id_column: str = "customer_id", target: str = "churned",
-            confidence: float = 0.95) -> MonitorResult:
+            confidence: float = 0.95, calibrator: ScoreCalibrator | None = None,
+            performance_alpha: float = PERFORMANCE_ALPHA) -> MonitorResult:
     """Watch a deployed model month by month: inputs, outputs, estimated and realised performance.
 
     For every month of ``data`` it checks the batch against the schema, tests each input column
     for drift against the ``reference`` (:func:`toolkit.drift.drift_report`, with bands
     calibrated on the reference by default), compares the model's scores with its scores on the
     reference (output drift), estimates performance from the scores
-    (:func:`estimate_performance`) and, for the rows whose labels are known by ``as_of``,
-    measures the realised performance. A realised positive rate or F1 outside the estimate's
-    interval raises a performance alert, dated when the labels arrived.
+    (:func:`estimate_performance`, on the ``calibrator``'s probabilities) and, for the rows
+    whose labels are known by ``as_of``, measures the realised performance. One test per month
+    (:func:`performance_test`) compares the realised churners among the customers decided
+    positive and negative with what the calibrated scores expected; a p-value below
+    ``performance_alpha`` raises one performance alert, dated when the labels arrived. On
+    healthy months that happens with probability ``performance_alpha`` (1 % a month by
+    default: about one false performance alert in eight years, against about one a year for
+    two separate 95 % intervals on churn rate and F1).
 
     Parameters
     ----------
@@ -389,7 +311,8 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         returned are used), or plain batches: a ``month`` column and the feature columns,
         optionally ``score`` and ``decision``.
     reference : pandas.DataFrame
-        The training data (or a healthy period).
+        The training data (or a healthy period): what the drift tests and the output drift
+        compare with. The performance estimate's reference is the ``calibrator``'s instead.
     model : fitted classifier, optional
         Scores the reference (for output drift) and rows without a ``score``.
     threshold : float, default=0.5
@@ -418,6 +341,13 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         How labels join the rows, and the label column.
     confidence : float, default=0.95
         Of the performance estimate's interval.
+    calibrator : ScoreCalibrator, optional
+        Maps the model's scores to probabilities. Fit it on scores of rows the model was not
+        trained on, with their labels: a held-out part of the reference, or
+        ``held_out_scores(model, X, y)`` (out-of-fold) when the model was fitted on all of it.
+        None takes the scores as probabilities, which is wrong for most models.
+    performance_alpha : float, default=PERFORMANCE_ALPHA
+        False-alarm rate of the monthly performance test on a healthy month.
 
     Returns
     -------
@@ -426,7 +356,8 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         ``schema_problems``, ``drifted_share``, ``worst_columns``, ``prediction_rate``, the
         estimated ``est_<metric>`` with ``_low``/``_high`` and the realised ``real_<metric>``
         (metrics: positive_rate, precision, recall, f1, value; NaN until the labels arrive,
-        ``labels_note`` says why), ``labels_known_in``, ``n_alerts`` and ``alerts`` (reasons).
+        ``labels_note`` says why), ``labels_known_in``, ``perf_p_value`` (the monthly
+        performance test's p-value), ``n_alerts`` and ``alerts`` (reasons).
 
     Examples
     --------
@@ -452,12 +383,15 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
     threshold = check_probability(threshold, "threshold")
     label_delay = check_positive_int(label_delay, "label_delay", minimum=0)
     value = check_outcome_values(value)
+    performance_alpha = check_probability(performance_alpha, "performance_alpha")
+    if calibrator is not None and not isinstance(calibrator, ScoreCalibrator):
+        raise TypeError(f"calibrator must be a fitted ScoreCalibrator or None; got {_short(calibrator)}.")
     if schema is not None and not callable(getattr(schema, "validate", None)):
         raise TypeError(f"schema must have a validate(df) method; got {type(schema).__name__}.")
     rows, columns, features, ref_frame = _served_rows(data, reference, model, columns, target,
                                                       threshold)
     months = sorted(rows["month"].unique())
-    as_of = pd.Timestamp(months[-1]) if as_of is None else _month_start([as_of]).iloc[0]
+    as_of = pd.Timestamp(months[-1]) if as_of is None else month_start([as_of]).iloc[0]
     months = [m for m in months if m <= as_of]  # what happens after "now" is not known yet
     if not months:
         raise ValueError(f"as_of={as_of:%Y-%m} is before the first month of data "
@@ -466,7 +400,8 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         labels = _checked_labels(labels, rows, id_column, target, label_delay)
     calibration, thresholds = _bands(calibration, ref_frame, rows.groupby("month").size())
     watch = _Watch(PreparedReference(ref_frame, list(ref_frame.columns)), calibration, columns,
-                   features, schema, labels, threshold, value, confidence, id_column, target, as_of)
+                   features, schema, labels, threshold, value, confidence, calibrator,
+                   performance_alpha, id_column, target, as_of)
     table, alerts, reports = [], [], {}
     for month in months:
         entry, row_alerts, reports[pd.Timestamp(month)] = watch.month(rows[rows["month"] == month],
@@ -475,108 +410,10 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         alerts.extend({"month": pd.Timestamp(month), "raised_in": raised, "signal": s, "column": c,
                        "reason": r} for raised, s, c, r in row_alerts)
     alerts_frame = pd.DataFrame(alerts, columns=_ALERT_COLUMNS)
-    return MonitorResult(pd.DataFrame(table), alerts_frame, reports, thresholds, as_of)
-
-
-# --- scoring the alerts against known events -----------------------------------------------------
-@dataclass
-class AlertScore:
-    """What :func:`score_alerts` returns.
-
-    Attributes
-    ----------
-    events : pandas.DataFrame
-        One row per event: ``event``, ``kind``, ``column``, ``start_month``, ``detectable_in``,
-        ``caught``, ``first_alert`` (month it was first raised), ``delay_months`` (from the
-        start of the event) and ``on_time`` (first alert no later than ``detectable_in``).
-    alerts : pandas.DataFrame
-        The alerts with an ``event`` column: the event(s) each matches, "" for a false alarm.
-    precision : float
-        Share of alerts that match an event.
-    recall : float
-        Share of events caught.
-    false_alarms : int
-        Alerts that match no event.
-    """
-
-    events: pd.DataFrame
-    alerts: pd.DataFrame
-    precision: float
-    recall: float
-    false_alarms: int
-
-
-def _period(values: Any) -> pd.Series:
-    return pd.to_datetime(pd.Series(values).astype(str)).dt.to_period("M")
-
-
-def score_alerts(alerts: pd.DataFrame | MonitorResult, event_log: pd.DataFrame) -> AlertScore:
-    """Which alerts were real, which were noise, which events were missed, and how late.
-
-    An alert matches an event when the month it is about lies in the event's months and it
-    names the event's column; a performance alert also matches a concept change or a prior
-    shift (the label itself changed). An event is caught by its earliest matching alert; the
-    delay counts months from the event's start to the month that alert was raised.
-
-    Parameters
-    ----------
-    alerts : pandas.DataFrame or MonitorResult
-        ``month``, ``raised_in``, ``signal`` and ``column``, as in ``monitor(...).alerts``.
-    event_log : pandas.DataFrame
-        ``event``, ``kind``, ``column``, ``start_month``, ``end_month`` and ``detectable_in``,
-        as in ``datasets.load("events")`` or :func:`toolkit.drift.simulate_stream`.
-
-    Returns
-    -------
-    AlertScore
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> alerts = pd.DataFrame({"month": pd.to_datetime(["2025-03-01", "2025-04-01"]),
-    ...                        "raised_in": pd.to_datetime(["2025-03-01", "2025-04-01"]),
-    ...                        "signal": ["drift", "drift"], "column": ["x", "y"]})
-    >>> events = pd.DataFrame({"event": ["e"], "kind": ["covariate_shift"], "column": ["x"],
-    ...                        "start_month": ["2025-03"], "end_month": ["2025-05"],
-    ...                        "detectable_in": ["2025-03"]})
-    >>> score = score_alerts(alerts, events)
-    >>> score.precision, score.recall, score.false_alarms
-    (0.5, 1.0, 1)
-    """
-    if isinstance(alerts, MonitorResult):
-        alerts = alerts.alerts
-    check_dataframe(alerts, "alerts", allow_empty=True)
-    check_dataframe(event_log, "event_log")
-    for name, frame, needed in (("alerts", alerts, ["month", "raised_in", "signal", "column"]),
-                                ("event_log", event_log, ["event", "kind", "column", "start_month",
-                                                          "end_month", "detectable_in"])):
-        missing = [c for c in needed if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{name} lacks column(s) {missing!r}; it has {list(frame.columns)!r}.")
-    month, raised = _period(alerts["month"]), _period(alerts["raised_in"])
-    matched = [[] for _ in range(len(alerts))]
-    rows = []
-    for _, event in event_log.iterrows():
-        start, end = _period([event["start_month"]])[0], _period([event["end_month"]])[0]
-        label_change = event["kind"] in ("concept_change", "prior_shift")
-        hit = ((month >= start) & (month <= end)
-               & ((alerts["column"] == event["column"]).to_numpy()
-                  | (label_change & (alerts["signal"] == "performance")).to_numpy()))
-        for i in np.flatnonzero(hit.to_numpy()):
-            matched[i].append(str(event["event"]))
-        first = raised[hit.to_numpy()].min() if hit.any() else None
-        expected = _period([event["detectable_in"]])[0]
-        rows.append({"event": event["event"], "kind": event["kind"], "column": event["column"],
-                     "start_month": str(start), "detectable_in": str(expected),
-                     "caught": first is not None,
-                     "first_alert": str(first) if first is not None else "",
-                     "delay_months": (first - start).n if first is not None else np.nan,
-                     "on_time": bool(first is not None and first <= expected)})
-    out = alerts.assign(event=[", ".join(m) for m in matched])
-    n_true = sum(bool(m) for m in matched)
-    table = pd.DataFrame(rows)
-    return AlertScore(table, out, n_true / len(out) if len(out) else float("nan"),
-                      float(table["caught"].mean()), len(out) - n_true)
+    performance = (f"scores calibrated on {calibrator.n_rows_} held-out reference rows (isotonic)"
+                   if calibrator is not None else "scores taken as probabilities (no calibrator)")
+    performance += f"; one performance test a month at alpha={performance_alpha:g}"
+    return MonitorResult(pd.DataFrame(table), alerts_frame, reports, thresholds, as_of, performance)
 
 
 # --- the dashboard ---------------------------------------------------------------------------------
