@@ -1,5 +1,7 @@
 """`python -m toolkit run` measures what a notebook costs: wall time, kernel peak memory, CPU."""
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -56,3 +58,38 @@ def test_the_footprint_file_names_the_machine_and_the_figures(tmp_path, capsys):
         from toolkit.footprint import write_footprint
 
         write_footprint([], out)
+
+
+def test_the_footprint_gate_names_what_broke_it():
+    from toolkit.footprint import gate_problems
+
+    records = {"05.ipynb": {"seconds": 100.0, "peak_mb": 380.0},
+               "08.ipynb": {"seconds": 70.0, "peak_mb": 401.0}}
+    assert gate_problems(records, max_kernel_mb=400, max_course_s=150, whole_course=True) == [
+        "08.ipynb: kernel peak 401 MB > 400 MB", "the course took 170 s under nbval > 150 s"]
+    assert gate_problems(records, max_kernel_mb=400, max_course_s=150, whole_course=False) == [
+        "08.ipynb: kernel peak 401 MB > 400 MB"]
+    assert gate_problems(records, max_kernel_mb=500, max_course_s=200, whole_course=True) == []
+
+
+
+def test_a_notebook_over_the_memory_limit_fails_the_session():
+    """Run pytest on one notebook whose kernel allocates more than the gate allows."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    # under the repository (in the git-ignored artifacts/), so that its conftest.py applies
+    (root / "artifacts").mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="footprint-gate-", dir=root / "artifacts"))
+    nb = _notebook(folder / "99_big.ipynb",
+                   "import numpy as np\nblock = np.ones(60_000_000)  # 480 MB\ndel block")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             f"--rootdir={root}", "-c", str(root / "pyproject.toml"),
+                             "--nbval-lax", str(nb)], capture_output=True, text=True, timeout=300,
+                            cwd=root)
+    shutil.rmtree(folder)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "FOOTPRINT GATE: 99_big.ipynb: kernel peak" in result.stdout

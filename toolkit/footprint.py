@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-__all__ = ["footprint_table", "machine_facts", "write_footprint"]
+__all__ = ["footprint_table", "gate_problems", "machine_facts", "write_footprint"]
 
 _VERSIONS = ("numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "jupyterlab", "ipykernel")
 
@@ -106,3 +106,23 @@ def write_footprint(runs: Sequence, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(text), encoding="utf-8")
     return path
+
+
+def gate_problems(records: dict[str, dict[str, float]], *, max_kernel_mb: float, max_course_s: float,
+                  whole_course: bool) -> list[str]:
+    """What breaks the footprint gate: a kernel over ``max_kernel_mb``, or (when every notebook
+    ran) the course over ``max_course_s``. ``records`` maps a notebook to its ``seconds`` and
+    ``peak_mb``; the test session (``conftest.py``) fills it from nbval's cells.
+
+    Examples
+    --------
+    >>> gate_problems({"08.ipynb": {"seconds": 12.0, "peak_mb": 450.0}}, max_kernel_mb=400,
+    ...               max_course_s=150, whole_course=False)
+    ['08.ipynb: kernel peak 450 MB > 400 MB']
+    """
+    problems = [f"{name}: kernel peak {r['peak_mb']:.0f} MB > {max_kernel_mb:.0f} MB"
+                for name, r in sorted(records.items()) if r["peak_mb"] > max_kernel_mb]
+    total = sum(r["seconds"] for r in records.values())
+    if whole_course and total > max_course_s:
+        problems.append(f"the course took {total:.0f} s under nbval > {max_course_s:.0f} s")
+    return problems
