@@ -375,7 +375,7 @@ class RareLevelOneHot(_ColumnwiseTransformer):
             counts = np.bincount(codes + 1, minlength=len(uniques) + 1)  # slot 0: missing
             values = np.asarray(uniques, dtype=object)
             kept = counts >= max(limit, 1)
-            levels = sorted(v for v, k in zip(values, kept[1:], strict=True) if k)
+            levels = _sorted_levels(v for v, k in zip(values, kept[1:], strict=True) if k)
             if kept[0]:
                 levels.append(np.nan)  # missing values are a frequent level: last, as sklearn
             self.levels_.append(levels)
@@ -406,6 +406,15 @@ class RareLevelOneHot(_ColumnwiseTransformer):
             names += [f"{col}_{level}" for level in levels] + ([f"{col}_{INFREQUENT}"] if rare
                                                                else [])
         return np.asarray(names, dtype=object)
+
+
+def _sorted_levels(levels) -> list:
+    """Levels in order; a column mixing numbers and text (a messy CSV) sorts by type, then text."""
+    levels = list(levels)
+    try:
+        return sorted(levels)
+    except TypeError:
+        return sorted(levels, key=lambda v: (type(v).__name__, str(v)))
 
 
 def _is_missing(value) -> bool:
