@@ -250,3 +250,34 @@ def _report_cases():
     yield
     total = sum(CASES.values())
     print(f"\nbad-input cases tried: {total} ({', '.join(f'{k} {v}' for k, v in sorted(CASES.items()))})")
+
+
+# The falsifying examples the generated search found, kept as plain tests so they stay fixed.
+def test_found_a_mixed_type_text_column_is_encoded_and_sliced():
+    from toolkit.error_analysis import find_weak_slices
+    from toolkit.features import make_preprocessor
+
+    messy = pd.DataFrame({"a": pd.Series([2.5, 1, "z"], dtype=object)})
+    assert make_preprocessor(messy).fit_transform(messy).shape[0] == 3
+    assert len(find_weak_slices(messy, [0, 1, 0], [1, 1, 0], min_support=1)) >= 1
+
+
+def test_found_a_column_named_by_a_number():
+    from toolkit.error_analysis import error_slices
+    from toolkit.labels import find_conflicting_labels
+
+    frame = pd.DataFrame({0: [1.0, 2.0, 3.0, 4.0], "a": [1.0, 1.0, 2.0, 2.0]})
+    assert len(error_slices(frame, [0, 1, 0, 1], [0, 0, 0, 1], by=0, min_size=1)) >= 1
+    assert isinstance(find_conflicting_labels(frame, ["a"], 0), pd.DataFrame)
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    (lambda: __import__("toolkit.baselines").baselines.compare_to_baseline([1], [1], ["churns"]),
+     "baseline_pred"),
+    (lambda: __import__("toolkit.baselines").baselines.baseline_table([0, 1], ["a", "b"]), "y_test"),
+    (lambda: __import__("toolkit.baselines").baselines.baseline_table([0.5, 1.5], [0.5, 1.5]), "y_train"),
+    (lambda: __import__("toolkit.error_analysis").error_analysis.threshold_curve([0, 1], ["a", "b"]), "proba"),
+])
+def test_found_labels_of_different_kinds_are_named(call, named):
+    with pytest.raises((ValueError, TypeError), match=named):
+        call()

@@ -67,7 +67,9 @@ def check_dataframe(df: Any, name: str, *, allow_empty: bool = False) -> pd.Data
 
 def check_columns(df: pd.DataFrame, columns: Sequence[str] | str, name: str) -> list[str]:
     """Return ``columns`` as a list, raising ``ValueError`` for any not in ``df``."""
-    cols = [columns] if isinstance(columns, str) else list(columns)
+    # one name (a string, or any other hashable column label such as 0) or a list of them
+    single = isinstance(columns, str) or not isinstance(columns, Iterable)
+    cols = [columns] if single else list(columns)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(
@@ -107,6 +109,35 @@ def check_labels(y: Any, name: str, *, min_classes: int = 1) -> pd.Series:
     return series
 
 
+def _label_kind(values: np.ndarray) -> str:
+    """"text" or "numbers": what a column of labels holds (booleans count as numbers)."""
+    kinds = {"text" if isinstance(v, (str, bytes)) else "numbers" for v in pd.unique(values)}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def check_same_label_kind(**labels: Any) -> None:
+    """Raise ``ValueError`` unless every label array holds the same kind: all text or all numbers.
+
+    >>> check_same_label_kind(y_true=np.array([0, 1]), y_pred=np.array(["stays", "churns"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true and y_pred must hold the same kind of labels; y_true holds numbers, ...
+    """
+    kinds = {name: _label_kind(np.asarray(values, dtype=object)) for name, values in labels.items()}
+    if len(set(kinds.values())) > 1:
+        parts = ", ".join(f"{k} holds {v}" for k, v in kinds.items())
+        raise ValueError(f"{' and '.join(kinds)} must hold the same kind of labels; {parts}. "
+                         "Encode them alike (e.g. 0/1 for both).")
+
+
+def check_class_labels(y: pd.Series, name: str) -> pd.Series:
+    """Raise ``ValueError`` when ``y`` looks like a continuous target rather than classes."""
+    if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(dtype=float), 1) == 0):
+        raise ValueError(f"{name} holds continuous values (e.g. {float(y.iloc[0])!r}), not classes; "
+                         "for a numeric target use task='regression'.")
+    return y
+
+
 def check_same_length(**arrays: Any) -> int:
     """Raise ``ValueError`` unless every array has the same length; return it."""
     lengths = {name: len(a) for name, a in arrays.items()}
@@ -127,7 +158,11 @@ def check_probability(value: Any, name: str) -> float:
 
 def check_probabilities(p: Any, name: str) -> np.ndarray:
     """Return ``p`` as a float array with every value in [0, 1] and none missing."""
-    arr = np.asarray(p, dtype=float)
+    try:
+        arr = np.asarray(p, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers between 0 and 1 (the model's scores); got "
+                        f"{_short(p)}.") from None
     if arr.size == 0:
         raise ValueError(f"{name} is empty; it needs at least one probability.")
     if np.isnan(arr).any():

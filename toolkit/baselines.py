@@ -27,10 +27,12 @@ import pandas as pd
 
 from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import (
+    check_class_labels,
     check_columns,
     check_dataframe,
     check_labels,
     check_one_of,
+    check_same_label_kind,
     check_same_length,
 )
 from toolkit.coin_flips import CoinFlipResult, CoinFlipScenario, coin_flip_scenario, simulate_coin_flips
@@ -164,6 +166,10 @@ def baseline_table(y_train, y_test, task: str = "classification", seed: int = 0)
     check_one_of(task, "task", TASKS)
     train = check_labels(y_train, "y_train", min_classes=2 if task == "classification" else 1)
     test = check_labels(y_test, "y_test")
+    check_same_label_kind(y_train=train, y_test=test)
+    if task == "classification":
+        check_class_labels(train, "y_train")
+        check_class_labels(test, "y_test")
     rows = {}
     for name, model in dummy_models(task, seed=seed).items():
         model.fit(np.zeros((len(train), 1)), train.to_numpy())

@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from toolkit._metrics import SKLEARN_OPTIONS, precision_recall_f1, ratio
-from toolkit._validation import check_labels, check_one_of, check_positive_int, check_same_length
+from toolkit._validation import (
+    check_labels,
+    check_one_of,
+    check_positive_int,
+    check_same_label_kind,
+    check_same_length,
+)
 from toolkit.coin_flips import lattice_bins
 from toolkit.plotting import COLORS, new_axes
 
@@ -157,6 +163,7 @@ def compare_to_baseline(y_true, model_pred, baseline_pred, metric: str = "accura
     model = check_labels(model_pred, "model_pred").to_numpy()
     base = check_labels(baseline_pred, "baseline_pred").to_numpy()
     n = check_same_length(y_true=y, model_pred=model, baseline_pred=base)
+    check_same_label_kind(y_true=y, model_pred=model, baseline_pred=base)
     classes = np.sort(pd.unique(np.r_[y, model, base]))
     if metric != "accuracy" and len(classes) > 2:
         raise ValueError(f"metric={metric!r} needs two classes; got {list(classes)!r}. "

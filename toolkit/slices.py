@@ -30,6 +30,7 @@ from toolkit._validation import (
     check_labels,
     check_positive_int,
     check_probability,
+    check_same_label_kind,
     check_same_length,
 )
 from toolkit.plotting import COLORS, new_axes
@@ -93,7 +94,7 @@ def bin_column(column: pd.Series, n_bins: int,
         if len(counts) > max_levels:  # keep the most frequent values
             counts = counts.sort_values(ascending=False, kind="stable")
         else:  # keep the natural order: categories as declared, numbers and text sorted
-            counts = counts.sort_index()
+            counts = _sort_levels(counts)
         keep = list(counts.index[: max_levels - 1] if len(counts) > max_levels else counts.index)
         codes = _positions(column, pd.Index(keep))
         labels = [_fmt(v) for v in keep]
@@ -121,6 +122,14 @@ def _more_distinct_than(column: pd.Series, k: int) -> bool:
     if head.nunique() > k:
         return True
     return len(head) < len(column) and column.nunique() > k
+
+
+def _sort_levels(counts: pd.Series) -> pd.Series:
+    """``counts`` in the order of its levels; a column mixing numbers and text sorts by type."""
+    try:
+        return counts.sort_index()
+    except TypeError:
+        return counts.sort_index(key=lambda index: pd.Index([f"{type(v).__name__}:{v}" for v in index]))
 
 
 def _positions(column: pd.Series, keep: pd.Index) -> np.ndarray:
@@ -156,6 +165,7 @@ def prediction_errors(y_true: Any, y_pred: Any) -> np.ndarray:
     truth = check_labels(y_true, "y_true")
     pred = check_labels(y_pred, "y_pred")
     check_same_length(y_true=truth, y_pred=pred)
+    check_same_label_kind(y_true=truth, y_pred=pred)
     return truth.to_numpy() != pred.to_numpy()
 
 
