@@ -76,6 +76,17 @@ def pytest_runtest_makereport(item, call):
         record["peak_mb"] = max(record["peak_mb"], peak)
 
 
+def pytest_terminal_summary(terminalreporter):
+    """Say how many generated bad-input cases ran (tests/test_bad_input.py counts them)."""
+    import sys
+
+    module = next((m for name, m in sys.modules.items() if name.endswith("test_bad_input")), None)
+    cases = getattr(module, "CASES", None)
+    if cases:
+        terminalreporter.write_sep("-", f"generated bad-input cases: {sum(cases.values())}")
+        terminalreporter.write_line(", ".join(f"{k} {v}" for k, v in sorted(cases.items())))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Print the footprint table; fail the session when the gate is passed."""
     if not _FOOTPRINT:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 CASES: Counter = Counter()
-settings.register_profile("ci", max_examples=60, deadline=None, derandomize=True,
+settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile("ci")
 
@@ -245,11 +245,59 @@ def test_find_conflicting_labels(frame, data):
     _call("find_conflicting_labels", run, (frame,), ["df", "features", "label", "column", "columns"])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _report_cases():
-    yield
-    total = sum(CASES.values())
-    print(f"\nbad-input cases tried: {total} ({', '.join(f'{k} {v}' for k, v in sorted(CASES.items()))})")
+@st.composite
+def scores(draw, n):
+    """Model scores of ``n`` rows: probabilities, some outside [0, 1], NaN, text, or too few."""
+    kind = draw(st.sampled_from(["probabilities", "outside", "with NaN", "text", "too short"]))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    values = rng.random(max(n - 1, 0) if kind == "too short" else n)
+    if kind == "outside" and n:
+        values[0] = 1.5
+    if kind == "with NaN" and n:
+        values[0] = np.nan
+    return pd.Series(rng.choice(["low", "high"], n)) if kind == "text" else pd.Series(values)
+
+
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(scores(n), labels(n))))
+def test_performance_estimation(pair):
+    from toolkit.performance import ScoreCalibrator, estimate_performance, performance_test
+
+    proba, y = pair
+    _call("estimate_performance", estimate_performance, (proba,), ["proba"])
+    _call("ScoreCalibrator.fit", lambda p, t: ScoreCalibrator().fit(p, t), (proba, y), ["scores", "y_true"])
+    _call("performance_test", performance_test, (y, proba), ["y_true", "proba"])
+
+
+@given(st.integers(0, 40).flatmap(lambda n: st.tuples(scores(n), scores(n))))
+def test_psi(pair):
+    from toolkit.drift import psi
+
+    _call("psi", psi, pair, ["reference", "current"])
+
+
+@given(frames(min_cols=1))
+def test_rule_predictions(frame):
+    from toolkit.scoping import rule_predictions
+
+    rule = f"`{_first(frame)}` > 0"
+    _call("rule_predictions", lambda df: rule_predictions(df, rule), (frame,), ["X", "rule", "column"])
+
+
+@given(frames(min_cols=3))
+def test_majority_vote(frame):
+    from toolkit.labels import majority_vote
+
+    item, annotator, label = frame.columns[:3]
+    _call("majority_vote", lambda df: majority_vote(df, item, annotator, label), (frame,),
+          ["annotations", "item", "annotator", "label", "column", "columns"])
+
+
+@given(frames(min_rows=2, min_cols=1))
+def test_calibrate(frame):
+    from toolkit.drift import calibrate
+
+    _call("calibrate", lambda df: calibrate(df, chunk=max(len(df) // 2, 1)), (frame,),
+          ["reference", "chunk", "columns", "column"])
 
 
 # The falsifying examples the generated search found, kept as plain tests so they stay fixed.

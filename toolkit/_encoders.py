@@ -99,17 +99,18 @@ class MissingAsNaN(_ColumnwiseTransformer):
 class ToNumber(_ColumnwiseTransformer):
     """Turn columns into floats: ``True``/``False`` to 1/0, text such as ``"1,234"`` to 1234.
 
-    Text in :data:`toolkit.features.MISSING_TOKENS` (``"N/A"``, ``"-"``, ...) and anything else
-    that does not read as a number becomes ``NaN``, for the imputer that follows. A comma is read
-    as a thousands separator.
+    Text in :data:`toolkit.features.MISSING_TOKENS` (``"N/A"``, ``"-"``, ...), anything else
+    that does not read as a number, and infinite values become ``NaN``, for the imputer that
+    follows. A comma is read as a thousands separator.
 
     Examples
     --------
     >>> import pandas as pd
-    >>> ToNumber().fit_transform(pd.DataFrame({"x": ["1,234", "N/A", " 7 "]}))
+    >>> ToNumber().fit_transform(pd.DataFrame({"x": ["1,234", "N/A", " 7 ", "inf"]}))
     array([[1234.],
            [  nan],
-           [   7.]])
+           [   7.],
+           [  nan]])
     """
 
     def fit(self, X, y=None):
@@ -120,7 +121,9 @@ class ToNumber(_ColumnwiseTransformer):
     def transform(self, X) -> np.ndarray:
         """Return the columns as a float array."""
         X = self._start_transform(X)
-        return np.column_stack([to_float(X[c]).to_numpy() for c in X.columns])
+        values = np.column_stack([to_float(X[c]).to_numpy() for c in X.columns])
+        values[np.isinf(values)] = np.nan  # an infinity is a broken value, not a measurement
+        return values
 
 
 class DateEncoder(_ColumnwiseTransformer):

@@ -119,11 +119,10 @@ def _numeric() -> list[tuple[str, Any]]:
             ("impute", Imputer(strategy="median", add_indicator=True))]
 
 
-def _steps(kind: str, text_input: bool, high_cardinality: str, seed: int,
+def _steps(kind: str, high_cardinality: str, seed: int,
            age_reference: str | None = None) -> Any:
-    if kind == "numeric":
-        return Pipeline([("to_number", ToNumber()), *_numeric()] if text_input
-                        else _numeric())
+    if kind == "numeric":  # ToNumber also for numbers: it reads an infinity as missing
+        return Pipeline([("to_number", ToNumber()), *_numeric()])
     if kind == "boolean":
         return Pipeline([("to_number", ToNumber()),
                          ("impute", Imputer(strategy="most_frequent"))])
@@ -242,8 +241,7 @@ def make_preprocessor(
             if kind == "datetime" and reference is not None:
                 columns.append(reference)  # the DateEncoder reads it, it makes no feature
             if len(group):
-                steps = _steps(kind, name.endswith("_from_text"), high_cardinality, seed,
-                               reference)
+                steps = _steps(kind, high_cardinality, seed, reference)
                 transformers.append((name, steps, columns))
     if all(steps == "drop" for _, steps, _ in transformers):
         raise ValueError("df_or_types leaves no column to learn from: every column is "
