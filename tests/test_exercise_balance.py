@@ -46,3 +46,15 @@ def test_the_bank_holds_exactly_the_exercises_the_notebook_checks(name):
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     checked = set(re.findall(r'exercises\.check\("([\d.]+)", answer\)', code))
     assert checked == set(_ids(int(name[:2])))
+
+
+@pytest.mark.parametrize("name", REWORKED)
+def test_every_notebook_has_a_quiz_and_shows_each_of_its_quizzes(name):
+    from toolkit.quizzes import list_quizzes
+
+    cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    shown = set(re.findall(r'exercises\.quiz\("(\d+\.q\d+)"\)', code))
+    banked = {q for q in list_quizzes() if q.split(".")[0] == str(int(name[:2]))}
+    assert banked, f"{name} has no quiz in its bank"
+    assert shown == banked, f"{name}: shows {sorted(shown)}, the bank holds {sorted(banked)}"
