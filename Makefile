@@ -33,11 +33,12 @@ define check_python
 @$(1) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "\nThis course needs Python 3.11, 3.12 or 3.13; $(1) is Python %d.%d.%d.\nInstall one (https://www.python.org/downloads/ or `pyenv install 3.12`) and run e.g. `make test PYTHON=python3.12`,\nor use conda, which brings its own Python: `conda env create -f environment.yml`.\n" % v[:3])'
 endef
 
-.PHONY: help footprint lab test test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
+.PHONY: help footprint lab test test-cpus test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
 
 help:
 	@echo "make lab           open the course in JupyterLab (installs everything on first run)"
 	@echo "make test          unit tests + every notebook under strict nbval (locked versions)"
+	@echo "make test-cpus     every notebook under strict nbval with each OpenBLAS kernel (CPU)"
 	@echo "make test-min      the same at the declared floors (constraints-min.txt), lax nbval"
 	@echo "make test-latest   the same at the newest releases (no lock), lax nbval"
 	@echo "make test-pythons  make test under every Python 3.11-3.13 found; 3.10 must be refused"
@@ -63,6 +64,19 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# OpenBLAS picks its kernel by CPU at run time, and another kernel sums in another order: the
+# stored outputs must reproduce on every learner's CPU. Force each kernel in turn
+# (docs/maintainers.md, "Same versions, another CPU"); Zen uses Haswell's kernels.
+OPENBLAS_KERNELS ?= Prescott Haswell SkylakeX Zen
+# `make test-cpus NB=notebooks/05_modeling.ipynb` checks one notebook.
+test-cpus: $(STAMP)
+	@failed=""; for k in $(OPENBLAS_KERNELS); do \
+	  echo "== OPENBLAS_CORETYPE=$$k"; \
+	  OPENBLAS_CORETYPE=$$k $(PY) -m pytest -q $(or $(NB),notebooks) || failed="$$failed $$k"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAIL: stored outputs differ under the OpenBLAS kernel(s):$$failed"; exit 1; fi; \
+	echo "== the stored outputs reproduce under every kernel: $(OPENBLAS_KERNELS)"
 
 # --- the supported range ------------------------------------------------------------------
 .venv-min/.installed-min: pyproject.toml $(FLOORS)

@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from toolkit._encoders import _family
+from toolkit._columns import column_kind, is_number
 from toolkit._validation import (
     check_columns,
     check_dataframe,
@@ -83,6 +83,7 @@ __all__ = [
     "change_concept",
     "change_units",
     "check_pair",
+    "column_group",
     "compare_prepared",
     "domain_classifier",
     "drift_report",
@@ -182,15 +183,19 @@ def _fire(facts: _ColumnFacts) -> tuple[DriftRule, str]:
 
 
 # --- preparing one column --------------------------------------------------------------------
-def _group(series: pd.Series) -> str:
-    family = _family(series)
-    return {"numeric": "numeric", "datetime": "numeric"}.get(family, "labels")
+def column_group(series: pd.Series) -> str:
+    """Which family of drift tests a column gets: ``"numeric"`` (numbers and dates) or ``"labels"``.
+
+    >>> column_group(pd.Series([1.5, 2.0])), column_group(pd.Series(["a", "b"]))
+    ('numeric', 'labels')
+    """
+    return "numeric" if is_number(series) or column_kind(series) == "datetime" else "labels"
 
 
 def _numbers(series: pd.Series) -> np.ndarray:
     """Non-missing values as sorted floats (dates become days since 1970)."""
     present = series.dropna()
-    if _family(series) == "datetime":
+    if column_kind(series) == "datetime":
         values = present.to_numpy().astype("datetime64[s]").astype(np.int64) / 86_400.0
     else:
         values = present.to_numpy(dtype=float)
@@ -358,7 +363,7 @@ def psi(reference: Any, current: Any, *, bins: int = PSI_BINS) -> float:
     arrays = []
     for name, values in (("reference", reference), ("current", current)):
         series = pd.Series(values)
-        if _group(series) != "numeric" or _family(series) == "datetime":
+        if column_group(series) != "numeric" or column_kind(series) == "datetime":
             raise TypeError(f"{name} must hold numbers for PSI by quantile bins; got dtype "
                             f"{series.dtype!s}. For labels, drift_report computes PSI over levels.")
         arr = np.sort(series.dropna().to_numpy(dtype=float))
@@ -454,7 +459,7 @@ def check_pair(reference: Any, current: Any, columns: Sequence[str] | None) -> l
         columns = check_columns(reference, columns, "columns")
         check_columns(current, columns, "columns")
     for name in columns:
-        g_ref, g_cur = _group(reference[name]), _group(current[name])
+        g_ref, g_cur = column_group(reference[name]), column_group(current[name])
         if g_ref != g_cur:
             raise TypeError(
                 f"current column {name!r} holds {g_cur} (dtype {current[name].dtype!s}) but the "
@@ -473,7 +478,7 @@ class PreparedReference:
         self.facts: dict[str, tuple[int, float]] = {}  # number of levels, distinct share
         for name in self.columns:
             series = reference[name]
-            kind = _group(series)
+            kind = column_group(series)
             side = _side(series, kind == "labels")
             if kind == "numeric" and side.n and side.values[0] == side.values[-1]:
                 side = _side(series, True)  # a constant: compare it as one category
@@ -784,7 +789,7 @@ def _design(df: pd.DataFrame, columns: Sequence[str],
     for name in columns:
         series = df[name]
         if kinds[name] == "numeric":
-            if _family(series) == "datetime":
+            if column_kind(series) == "datetime":
                 values = series.to_numpy().astype("datetime64[s]").astype(float) / 86_400.0
                 values[series.isna().to_numpy()] = np.nan
             else:
@@ -963,7 +968,7 @@ def plot_distribution_shift(reference: pd.DataFrame, current: pd.DataFrame, colu
     check_pair(reference, current, [column])
     ax = new_axes(ax)
     r, c = reference[column], current[column]
-    if _group(r) == "numeric":
+    if column_group(r) == "numeric":
         a, b = _numbers(r), _numbers(c)
         both = np.concatenate([a, b])
         edges = np.histogram_bin_edges(both, bins=bins)

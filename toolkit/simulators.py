@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit._encoders import _family
+from toolkit._columns import column_kind, is_number
 from toolkit._validation import (
     _short,
     check_columns,
@@ -63,7 +63,7 @@ def _pick(n: int, share: float, rng: np.random.Generator) -> np.ndarray:
 
 
 def _numeric_column(df: pd.DataFrame, column: str) -> None:
-    if _family(df[column]) != "numeric":
+    if not is_number(df[column]):
         raise TypeError(f"column {column!r} must hold numbers; got dtype {df[column].dtype!s}.")
 
 
@@ -157,7 +157,7 @@ def add_new_category(df: pd.DataFrame, column: str, level: str = "new", share: f
         series = series.copy()
         series[mask] = level
     else:
-        labels = _family(series) not in ("numeric", "datetime")
+        labels = not (is_number(series) or column_kind(series) == "datetime")
         series = series.astype(object).where(~mask, level).astype(series.dtype if labels
                                                                   else object)
     out[column] = series

@@ -190,7 +190,7 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     import numpy as np
 
     from toolkit import drift, monitoring
-    from toolkit._encoders import _family
+    from toolkit._columns import column_kind
     from toolkit._validation import check_columns, check_dataframe, check_probability
 
     check_dataframe(reference, "reference")
@@ -213,8 +213,8 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     features = list(getattr(model, "feature_names_in_", [c for c in reference.columns
                                                           if c != target]))
     inputs = [c for c in reference.columns if c != target]
-    dates = [c for c in inputs if _family(reference[c]) == "datetime"]  # no simulator moves them
-    numeric = [c for c in inputs if drift._group(reference[c]) == "numeric" and c not in dates]
+    dates = [c for c in inputs if column_kind(reference[c]) == "datetime"]  # no simulator moves them
+    numeric = [c for c in inputs if drift.column_group(reference[c]) == "numeric" and c not in dates]
     labels = [c for c in inputs if c not in numeric and c not in dates]
     rng = np.random.default_rng(seed)
     batch = reference.iloc[rng.integers(0, len(reference), batch_size)].reset_index(drop=True)
