@@ -68,6 +68,31 @@ def test_production_has_no_label_and_no_leaky_column():
     assert (lag.map(lambda d: d.n) == 1).all()
 
 
+def test_as_of_gives_what_the_company_had_that_day_and_no_later_level():
+    full = datasets.load("production")
+    late = set(full["plan"].cat.categories) - set(full.loc[full["month"] == "2025-01-01", "plan"])
+    assert late, "the test needs a plan level that January does not have"
+    january = datasets.load("production", as_of="2025-02-01")
+    assert january["month"].eq(pd.Timestamp("2025-01-01")).all()
+    assert len(january) == (full["month"] == "2025-01-01").sum()
+    assert not late & set(january["plan"].cat.categories)
+    labels = datasets.load("production_labels", as_of="2025-03-01")
+    assert labels["label_available_from"].max() <= pd.Timestamp("2025-03-01")
+    assert labels["month"].dt.strftime("%Y-%m").unique().tolist() == ["2025-01", "2025-02"]
+    everything = datasets.load("production", as_of="2030-01-01")
+    assert everything["plan"].cat.categories.tolist() == full["plan"].cat.categories.tolist()
+
+
+@pytest.mark.parametrize(("name", "as_of", "error", "match"), [
+    ("history", "2025-01-01", ValueError, "as_of applies only"),
+    ("production", 2025, TypeError, "as_of must be a date"),
+    ("production", "spring", ValueError, "as_of must be a date"),
+])
+def test_as_of_refuses_what_it_cannot_mean(name, as_of, error, match):
+    with pytest.raises(error, match=match):
+        datasets.load(name, as_of=as_of)
+
+
 def test_load_returns_a_fresh_copy():
     first = datasets.load("penguins")
     first.loc[0, "bill_length_mm"] = -1

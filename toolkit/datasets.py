@@ -38,6 +38,10 @@ class _Spec:
     categories: list[str] = field(default_factory=list)
     booleans: list[str] = field(default_factory=list)
     strings: list[str] = field(default_factory=list)
+    #: The date column that says when a row became known (``as_of`` keeps the rows known by
+    #: then), and whether that date counts as known (labels) or only its month's end (batches).
+    known_from: str | None = None
+    known_on_the_day: bool = False
 
 
 _SPECS = {
@@ -58,10 +62,11 @@ _SPECS = {
         "production.csv", "customers scored by the deployed model, monthly batches of 2025",
         dates=["month", "signup_date"], categories=_CUSTOMER_CATEGORIES,
         booleans=["autopay", "paperless_billing", "family_plan"],
-        strings=["customer_id", "device_model", "last_complaint"]),
+        strings=["customer_id", "device_model", "last_complaint"], known_from="month"),
     "production_labels": _Spec(
         "production_labels.csv", "churn labels for production, available one month late",
-        dates=["month", "label_available_from"], strings=["customer_id"]),
+        dates=["month", "label_available_from"], strings=["customer_id"],
+        known_from="label_available_from", known_on_the_day=True),
     "events": _Spec(
         "events.csv", "the scripted production events (spoiler: read it after notebook 08)",
         categories=["kind", "shape"],
@@ -101,7 +106,7 @@ def _spec(name: str) -> _Spec:
     return _SPECS[name]
 
 
-def load(name: str) -> pd.DataFrame:
+def load(name: str, *, as_of: str | pd.Timestamp | None = None) -> pd.DataFrame:
     """Load a shipped dataset as a ``DataFrame`` with its intended dtypes.
 
     Dates are parsed to ``datetime64``, yes/no columns are ``bool``, low-cardinality
@@ -112,6 +117,11 @@ def load(name: str) -> pd.DataFrame:
     ----------
     name : str
         One of the names in :func:`list_datasets`, e.g. ``"history"`` or ``"production"``.
+    as_of : str or Timestamp, optional
+        Only for ``"production"`` and ``"production_labels"``: the data as the company had it
+        on that day. Production keeps the monthly batches that ended before it (``as_of=
+        "2025-02-01"`` gives January), labels keep those available by then. A category's
+        levels are the ones in the rows kept, so a later month's new level never shows early.
 
     Returns
     -------
@@ -131,8 +141,12 @@ def load(name: str) -> pd.DataFrame:
     0.196
     >>> load("penguins")["species"].cat.categories.tolist()
     ['Adelie', 'Chinstrap', 'Gentoo']
+    >>> january = load("production", as_of="2025-02-01")
+    >>> january["month"].dt.strftime("%Y-%m").unique().tolist()
+    ['2025-01']
     """
     spec = _spec(name)
+    cutoff = _cutoff(name, spec, as_of)
     path = DATA_DIR / spec.file
     if not path.exists():
         raise FileNotFoundError(
@@ -144,7 +158,28 @@ def load(name: str) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=dtypes, parse_dates=spec.dates or False)
     for col in spec.booleans:
         df[col] = df[col].astype(bool)
+    if cutoff is not None:
+        known = df[spec.known_from] <= cutoff if spec.known_on_the_day else df[spec.known_from] < cutoff
+        df = df[known].reset_index(drop=True)
+        for col in spec.categories:  # levels only of what was known then
+            df[col] = df[col].cat.remove_unused_categories()
     return df
+
+
+def _cutoff(name: str, spec: _Spec, as_of: object) -> pd.Timestamp | None:
+    """``as_of`` as a date, checked: only datasets that arrive over time take one."""
+    if as_of is None:
+        return None
+    if spec.known_from is None:
+        dated = [n for n, s in _SPECS.items() if s.known_from]
+        raise ValueError(f"as_of applies only to data that arrives over time ({dated!r}); "
+                         f"{name!r} is known all at once, so load it without as_of.")
+    if not isinstance(as_of, (str, pd.Timestamp)):
+        raise TypeError(f"as_of must be a date such as '2025-02-01'; got {type(as_of).__name__}.")
+    try:
+        return pd.Timestamp(as_of)
+    except ValueError:
+        raise ValueError(f"as_of must be a date such as '2025-02-01'; got {as_of!r}.") from None
 
 
 def datasheet(name: str) -> str:
