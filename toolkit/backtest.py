@@ -28,7 +28,13 @@ from toolkit._validation import (
     check_outcome_values,
     check_probability,
 )
-from toolkit.backtest_result import GATE_COLUMNS, TABLE_COLUMNS, BacktestResult, predict_scores
+from toolkit.backtest_result import (
+    GATE_COLUMNS,
+    TABLE_COLUMNS,
+    BacktestResult,
+    TrainingWindows,
+    predict_scores,
+)
 from toolkit.policies import (
     HISTORY_LABELS_FROM,
     Policy,
@@ -255,7 +261,7 @@ def backtest(policies: Sequence[Policy], history: pd.DataFrame, production: pd.D
                InputSchema.from_frame(first_rows[features]), first_rows, start, threshold,
                value, float(retrain_cost), on_future, target, seed)
     months = pd.date_range(prod["month"].min(), prod["month"].max(), freq="MS")
-    rows_out, models, windows, audit = [], {}, {}, []
+    rows_out, models, windows, audit = [], {}, TrainingWindows(pool), []
     # one BLAS thread: these matrices are small, and on a busy machine two threads spinning
     # against other work made each Newton step 15 times slower
     with threadpool_limits(limits=1, user_api="blas"):
@@ -280,7 +286,8 @@ class _State:
 
 def _run_policy(run: _Run, policy: Policy, months, rows_out, models, windows, audit) -> None:
     state = _State(run.champion, run.first_rows)
-    models[(policy.name, "v1")], windows[(policy.name, "v1")] = run.champion, run.first_rows
+    models[(policy.name, "v1")] = run.champion
+    windows.add((policy.name, "v1"), run.first_rows)
     audit.append({"policy": policy.name, "version": "v1", "trained_in": run.start,
                   "latest_label_available_from": run.first_rows["label_available_from"].max()})
     for month in months:
@@ -349,7 +356,8 @@ def _retrain(run: _Run, policy: Policy, state: _State, month, reason: str, model
     state.model, state.rows = model, rows
     state.excluded = ", ".join(excluded)
     key = (policy.name, f"v{state.version}")
-    models[key], windows[key] = model, rows
+    models[key] = model
+    windows.add(key, rows)
     audit.append({"policy": policy.name, "version": key[1], "trained_in": month,
                   "latest_label_available_from": seen})
     left_out = f" (left out {state.excluded})" if excluded else ""

@@ -6,6 +6,7 @@ one metric per policy and month, with each new version and the known events.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,8 @@ import pandas as pd
 from toolkit._validation import check_dataframe, check_one_of
 from toolkit.plotting import COLORS, PALETTE, new_axes
 
-__all__ = ["GATE_COLUMNS", "TABLE_COLUMNS", "BacktestResult", "plot_backtest", "predict_scores"]
+__all__ = ["GATE_COLUMNS", "TABLE_COLUMNS", "BacktestResult", "TrainingWindows", "plot_backtest",
+           "predict_scores"]
 
 #: The columns of :attr:`BacktestResult.table`.
 TABLE_COLUMNS = ["policy", "month", "version", "retrained", "reason", "trained_on_rows",
@@ -41,6 +43,45 @@ def predict_scores(model: Any, rows: pd.DataFrame, columns: list[str]) -> np.nda
     return np.asarray(model.predict_proba(rows[list(columns)])[:, 1], dtype=float)
 
 
+class TrainingWindows(Mapping):
+    """``(policy, version)`` -> the rows that version learned from, rebuilt on access.
+
+    A backtest trains dozens of versions on overlapping windows of one labelled pool; keeping a
+    copy of each would hold the same rows many times. This keeps the pool once and, per version,
+    its row labels (and weights).
+
+    Examples
+    --------
+    >>> pool = pd.DataFrame({"x": [1, 2, 3]})
+    >>> windows = TrainingWindows(pool)
+    >>> windows.add(("p", "v1"), pool.iloc[1:].assign(weight=[0.5, 1.0]))
+    >>> windows[("p", "v1")]
+       x  weight
+    1  2     0.5
+    2  3     1.0
+    """
+
+    def __init__(self, pool: pd.DataFrame):
+        self._pool = pool
+        self._rows: dict = {}
+
+    def add(self, key: tuple[str, str], rows: pd.DataFrame) -> None:
+        """Record that version ``key`` learned from ``rows`` (rows of the pool)."""
+        weight = rows["weight"].to_numpy() if "weight" in rows.columns else None
+        self._rows[key] = (rows.index.to_numpy(), weight)
+
+    def __getitem__(self, key: tuple[str, str]) -> pd.DataFrame:
+        index, weight = self._rows[key]
+        rows = self._pool.loc[index]
+        return rows if weight is None else rows.assign(weight=weight)
+
+    def __iter__(self) -> Iterator:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 @dataclass
 class BacktestResult:
     """What :func:`toolkit.backtest.backtest` returns.
@@ -55,7 +96,7 @@ class BacktestResult:
         not) and ``cost``, and ``net_value`` (value minus that month's retraining cost).
     models : dict
         ``(policy name, version)`` -> fitted model.
-    windows : dict
+    windows : TrainingWindows
         ``(policy name, version)`` -> the training rows of that version.
     label_audit : pandas.DataFrame
         One row per trained model: ``policy``, ``version``, ``trained_in`` and the latest
@@ -72,7 +113,7 @@ class BacktestResult:
 
     table: pd.DataFrame
     models: dict = field(repr=False)
-    windows: dict = field(repr=False)
+    windows: Mapping = field(repr=False)
     label_audit: pd.DataFrame = field(repr=False)
     gates: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GATE_COLUMNS),
                                 repr=False)
