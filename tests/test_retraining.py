@@ -25,8 +25,10 @@ from toolkit.retraining import (  # noqa: E402
     case_study_features,
     case_study_model,
     champion_challenger,
+    data_gate,
     labelled_pool,
     plot_backtest,
+    predict_scores,
     training_window,
 )
 from toolkit.simulators import change_concept, change_units  # noqa: E402
@@ -363,6 +365,41 @@ def test_a_refused_challenger_waits_a_full_period_again():
     tried = table.index[table["reason"].str.contains("not shipped|shipped")].strftime("%Y-%m")
     assert list(tried) == ["2025-02", "2025-04", "2025-06"]
     assert table["retrains"].tolist() == [0, 1, 1, 2, 2, 3]
+
+
+def test_the_gate_never_compares_on_a_month_the_champion_learned_from():
+    # March is in cents: the data gate leaves it out, so in April the latest usable month is
+    # February, which the champion shipped in March already learned from
+    history, production, labels = _spring("2025-05-01")
+    cents = production["month"] == "2025-03-01"
+    broken = production.copy()
+    broken.loc[cents] = change_units(production[cents], "monthly_charges", 100)
+    monthly = Policy("monthly", trigger="schedule", every=1, window="sliding", months=2)
+    table = _backtest([monthly], history, broken, _competitor(labels, production)).table
+    table = table.set_index(table["month"].dt.strftime("%Y-%m"))
+    assert table.loc["2025-03", "retrained"] and table.loc["2025-03", "labels_until"] == \
+        pd.Timestamp("2025-02-01")
+    assert table.loc["2025-04", "reason"].endswith(
+        "not shipped: the champion learned from 2025-02 already: no fair comparison")
+
+
+def test_gate_functions_bad_input():
+    history, production, labels = _spring("2025-02-01")
+    features = case_study_features()
+    v1 = clone(case_study_model()).fit(history[features], history["churned"])
+    X, y = history[features].head(50), history["churned"].head(50)
+    with pytest.raises(TypeError, match="champion must be a fitted classifier with predict_proba"):
+        champion_challenger(v1, StandardScaler(), X, y)
+    with pytest.raises(ValueError, match="X and y must have the same length"):
+        champion_challenger(v1, v1, X, y.head(10))
+    with pytest.raises(ValueError, match="metric must be one of"):
+        champion_challenger(v1, v1, X, y, metric="auc")
+    with pytest.raises(ValueError, match="y contains 1 missing value"):
+        champion_challenger(v1, v1, X, y.astype(float).where(y.index != y.index[0]))
+    with pytest.raises(TypeError, match="rows must be a pandas DataFrame"):
+        data_gate([1, 2], None, ["x"])
+    with pytest.raises(ValueError, match="rows must hold the model's columns; missing \\['plan'\\]"):
+        predict_scores(v1, history.drop(columns="plan"), features)
 
 
 # --- the estimated-performance (CBPE) trigger ---------------------------------------------------
