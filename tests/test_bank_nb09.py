@@ -5,7 +5,7 @@ import pandas as pd
 
 from toolkit.exercise_bank import nb09
 from toolkit.exercises import check
-from toolkit.retraining import case_study_backtest
+from toolkit.retraining import case_study_backtest, case_study_policies
 from toolkit.scoping import case_study_scope
 
 
@@ -95,6 +95,10 @@ def test_promotion_after_the_shadow_month():
 
 def test_claims_about_the_champion_challenger_gate():
     result = case_study_backtest()
+    # README and the instructor guide: "seven policies", one of them behind the gate
+    assert len(case_study_policies()) == 7
+    gated = [p.name for p in case_study_policies() if p.challenge and p.trigger != "never"]
+    assert gated == ["every 3 months, gated"]
     gates = result.gates
     assert set(gates["policy"]) == {"every 3 months, gated"}
     # every test is on a month neither model learned from, a month before the decision

@@ -64,7 +64,8 @@ class Policy:
           it fires one month late, when the labels arrive;
         - ``"estimated_change"``: when the month's CBPE estimate of ``metric`` moves more than
           ``change`` away, up or down, from the estimate on held-out scores of the model's
-          training window (:func:`toolkit.performance.held_out_scores`; no label needed). A
+          training window (:func:`toolkit.performance.held_out_scores`, 3 folds, unweighted;
+          no production label needed). A
           rise is as suspicious as a fall: inputs broken by a unit bug make every customer look
           like a churner, and the estimated recall jumps to 1.
     window : {"all", "sliding", "weighted"}, default="all"
