@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 #: The policy whose August model Exercise 9.1 inspects, and the month it shipped.
 UNGATED, UNGATED_MONTH = "drift, no gate", "2025-08-01"
@@ -111,8 +112,8 @@ register(Exercise(
     "Which retraining policy would you run for Nimbus at 500 EUR per retrain?",
     expected=_best_policy,
     kind="choice",
-    options=("static", "every 3 months", "drift, no gate", "drift, data gate",
-             "labels disagree", "CBPE drop"),
+    options=("static", "every 3 months", "every 3 months, gated", "drift, no gate",
+             "drift, data gate", "labels disagree", "CBPE change"),
     mistakes=_policy_mistakes,
     activity="decide",
     hints=("Sort `result.summary()` by the column that counts both what a policy earns and what "
@@ -160,20 +161,18 @@ register(Exercise(
 def new_errors_table():
     """Missed churners per month of the static model, before and after September 2025.
 
+    The static model is the backtest's ``v1`` (notebook 05's pipeline fitted on all of 2024).
     One row per contract and plan: customers and missed churners per month, before (May, June,
     August) and after (September to December), and the rise.
     """
     import pandas as pd
 
     from toolkit.datasets import load
-    from toolkit.modeling import case_study_model
 
-    selected = case_study_model("history")
-    history = load("history")
+    result = _result()
     rows = load("production").merge(load("production_labels")[["customer_id", "month", "churned"]],
                                     on=["customer_id", "month"])
-    X = rows.reindex(columns=history.columns.drop("churned"))
-    rows["missed"] = (rows["churned"] == 1) & (selected.decide(X) == 0)
+    rows["missed"] = (rows["churned"] == 1) & (result.decide("static", "v1", rows) == 0)
     rows["period"] = rows["month"].dt.strftime("%Y-%m-%d").map(
         {**dict.fromkeys(BEFORE, "before"), **dict.fromkeys(AFTER, "after")})
     rows = rows.dropna(subset=["period"])
@@ -236,24 +235,21 @@ def shadow_gate():
     """The champion/challenger test of notebook 09's shadow month: v2 against v1 on October.
 
     The chosen policy's October model and the first model decide on October's customers; both
-    are scored on October's labels (known in November) with
-    :func:`toolkit.baselines.compare_to_baseline` on F1.
+    are scored on October's labels (known in November) on F1
+    (:func:`toolkit.retraining.champion_challenger`).
     """
-    from toolkit.baselines import compare_to_baseline
     from toolkit.datasets import load
-    from toolkit.retraining import _score
+    from toolkit.retraining import champion_challenger
 
     result = _result()
     table = result.table.set_index(["policy", "month"])
     version = table.loc[(_best_policy(), "2025-10-01"), "version"]
-    history = load("history")
     production = load("production")
     october = production[production["month"] == "2025-10-01"].merge(
         load("production_labels")[["customer_id", "churned"]], on="customer_id")
-    features = [c for c in history.columns if c not in ("churned", "exit_survey_score")]
-    decide = {v: (_score(result.models[(_best_policy(), v)], october, features)
-                  >= result.threshold).astype(int) for v in ("v1", version)}
-    return compare_to_baseline(october["churned"], decide[version], decide["v1"], metric="f1")
+    models = {v: result.models[(_best_policy(), v)] for v in ("v1", version)}
+    return champion_challenger(models[version], models["v1"], october[result.columns],
+                               october["churned"], threshold=result.threshold, metric="f1")
 
 
 def _promotion() -> str:
@@ -288,4 +284,31 @@ register(Exercise(
     explanation=lambda: (f"v2's F1 gain on October ({shadow_gate().ci_low:+.2f} to "
                          f"{shadow_gate().ci_high:+.2f}) is clearly positive: it earns a canary, "
                          "live answers for a tenth of the customers, before production."),
+))
+
+
+register_quiz(Quiz(
+    "9.q1",
+    "A month's labels turn out to be wrong: the CRM export marked customers who downgraded to "
+    'the free tier as "stayed". A policy retrains on that month, and the champion/challenger '
+    "gate, scored on the same month's labels, lets the new model through. What should the team "
+    "do?",
+    options={"a": "Ship it: the gate passed, so the new model is better.",
+             "b": "Nothing special: retraining on recent data corrects old mistakes by itself.",
+             "c": "Leave the month out with the data gate, then retrain.",
+             "d": "Fix the labels first (04's guideline and agreement check), then retrain and gate "
+                  "on the corrected labels."},
+    correct="d",
+    feedback={
+        "a": "The gate scored both models against the same wrong labels: a model that learned the "
+             "mistake agrees with them best, so the gate rewards it. A gate can only be as right "
+             "as the labels it is scored on.",
+        "b": 'A model learns what the labels say. Trained on downgraders marked "stayed", it '
+             "learns that downgraders stay, as confidently as everything else it learns.",
+        "c": "The data gate checks the inputs against 07's schema. Here the inputs are fine and "
+             "only the labels are wrong, so the month passes it.",
+        "d": "Right: neither a retrain nor a gate scored on the same labels can see a labelling "
+             "error. Find it the way notebook 04 did (a guideline, agreement between annotators, "
+             "suspect labels), relabel, then retrain.",
+    },
 ))
