@@ -177,7 +177,7 @@ class Service:
     # --- models ------------------------------------------------------------------------------
     def reload(self) -> dict[str, str]:
         """Reload the serving models if the registry changed; return ``{role: version}``."""
-        signature = self.registry._signature()
+        signature = self.registry.signature()
         if signature == self._signature:  # nothing written to the index since: a stat, no query
             return self.versions
         revision = self.registry.revision()
