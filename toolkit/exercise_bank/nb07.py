@@ -163,7 +163,7 @@ def canary_table():
     selected = case_study_model("history")
     march = _month("2025-03-01")
     schema = InputSchema.from_frame(_history_X())
-    X, found = schema._inspect_frame(march)
+    X, found = schema.inspect_frame(march)
     warned = np.zeros(len(X), dtype=bool)
     for _, _, _, rows, _ in found:
         warned |= rows
