@@ -386,8 +386,8 @@ class Service:
         return out
 
     def refusals(self) -> pd.DataFrame:
-        """Refused requests: request id, time, number of rows (empty when unknown) and why."""
-        return self._log.refusals()
+        """Refused requests: request id, time, number of rows (``<NA>`` when unknown) and why."""
+        return self._log.refusals().astype({"rows": "Int64"})
 
     def failures(self) -> pd.DataFrame:
         """Times a shadow or a canary could not answer: request id, time, role, version, error."""
