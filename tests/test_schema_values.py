@@ -44,7 +44,8 @@ def test_invalid_number_refuses_by_default():
 
 def _problems(schema, frame):
     table = schema.validate(frame)
-    return {(c, p): (a, r) for c, p, a, r in table[["column", "problem", "action", "rows"]].itertuples(index=False)}
+    rows = table[["column", "problem", "action", "rows"]].itertuples(index=False)
+    return {(c, p): (a, r) for c, p, a, r in rows}
 
 
 @pytest.fixture(scope="module")

@@ -224,7 +224,8 @@ def test_a_failed_reload_keeps_the_old_model_and_says_degraded(registry, service
 
 
 # --- feature names -----------------------------------------------------------------------------
-@pytest.mark.parametrize("names", [["Score"], ["score"], ["A", "a"], ['say "hi"', "it's"], ["month", "Month"]],
+@pytest.mark.parametrize("names", [["Score"], ["score"], ["A", "a"], ['say "hi"', "it's"],
+                                   ["month", "Month"]],
                          ids=["Score", "score", "A and a", "quotes", "month and Month"])
 def test_any_feature_name_is_logged(tmp_path, names):
     frame = pd.DataFrame({name: [0.0, 1.0, 2.0, 3.0 + i] for i, name in enumerate(names)})
