@@ -234,8 +234,8 @@ def test_any_feature_name_is_logged(tmp_path, names):
     service = Service(registry)
     service.predict(frame)  # before: "duplicate column name" or a syntax error from SQLite
     log = service.log()
-    shown = [f"input:{n}" if n in ("score",) else n for n in names if n != "month"]
-    for shown_name, name in zip(shown, [n for n in names if n != "month"], strict=True):
+    shown = [f"input:{n}" if n in ("score", "month") else n for n in names]
+    for shown_name, name in zip(shown, names, strict=True):
         np.testing.assert_array_equal(log[shown_name].to_numpy(), frame[name].to_numpy())
     assert len(log) == 4 and log["score"].between(0, 1).all()
 

@@ -181,15 +181,18 @@ class PredictionLog:
         """Append one row per answer, with the request's inputs ``X`` (columns described by ``specs``).
 
         All of ``answers`` go in one transaction: they are logged together or not at all. A
-        ``month`` input is the log's own month column; without one, the month of today is logged.
+        ``month`` input of dates is the log's own month column; without one, the month of today
+        is logged (and a ``month`` input of other values is a feature like any other).
         """
         n = len(X)
-        specs = [spec for spec in specs if spec.name in X.columns and spec.name != "month"]
         now = _now()
-        if "month" in X.columns and pd.api.types.is_datetime64_any_dtype(X["month"].dtype):
+        dated = "month" in X.columns and pd.api.types.is_datetime64_any_dtype(X["month"].dtype)
+        if dated:
             month = _sql_values(X["month"].to_numpy(), "datetime")
         else:
             month = [now.strftime("%Y-%m-01T00:00:00")] * n
+        # a month of dates is the log's own month column; any other input is a feature
+        specs = [spec for spec in specs if spec.name in X.columns and not (dated and spec.name == "month")]
         features = [_sql_values(X[spec.name].array, spec.kind) for spec in specs]
         logged_at = now.isoformat(timespec="milliseconds")
         rows = []

@@ -373,12 +373,14 @@ class Service:
             latency_ms=fixed["latency_ms"].astype(float))
         features = {name: raw.iloc[:, i].to_numpy() for i, name in enumerate(raw.columns)
                     if i >= len(LOG_COLUMNS)}
-        if "month" in self.schema.names:  # a month input is the log's own month column
+        month = next((spec for spec in self.schema.columns if spec.name == "month"), None)
+        dated = month is not None and month.kind == "datetime"
+        if dated:  # a month input of dates is the log's own month column
             features["month"] = fixed["month"].to_numpy()
         known = {c: v for c, v in features.items() if c in self.schema.names}
         coerced = self.schema.inspect(known, len(raw))[0]
         for column, values in features.items():
-            if column == "month":
+            if column == "month" and dated:
                 out["month"] = coerced["month"]
             else:
                 out[f"input:{column}" if column in LOG_COLUMNS else column] = \
