@@ -107,3 +107,18 @@ def test_an_index_from_an_older_toolkit_is_upgraded(tmp_path):
 def test_registry_trusted_must_be_names(tmp_path):
     with pytest.raises(TypeError, match="trusted must be a list of type names"):
         Registry(tmp_path / "r", create=True, trusted="sklearn.Foo")
+
+
+def test_register_saved_copies_a_checked_folder_and_refuses_a_changed_one(registry, model, tmp_path):
+    from toolkit.deploy import load_model, save_model
+
+    card = ModelCard("saved once", trained_on="toy", features=["x"], metrics={"auc": 0.8})
+    folder = save_model(model, tmp_path / "saved", card=card, schema=InputSchema.from_frame(X))
+    assert registry.register_saved(folder) == "v1"
+    assert registry.load("v1").card.name == "saved once" and load_model(folder).card.version is None
+    (folder / "card.md").write_text("# a card someone rewrote\n")
+    with pytest.raises(ValueError, match="card.md changed since it was saved"):
+        registry.register_saved(folder)
+    assert registry.list_versions()["version"].tolist() == ["v1"]
+    with pytest.raises(TypeError, match="directory must be a path"):
+        registry.register_saved(3)
