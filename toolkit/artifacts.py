@@ -392,6 +392,21 @@ def verify_model(directory: str | Path, *, trusted: Sequence[str] = (),
         When a file of a saved model is missing.
     ValueError
         When a file changed, or the model asks for a type nobody vouched for.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}); model = LogisticRegression().fit(X, [0, 0, 1, 1])
+    >>> card = ModelCard("demo", trained_on="toy", features=["x"], metrics={})
+    >>> path = save_model(model, tempfile.mkdtemp() + "/v1", card=card, schema=InputSchema.from_frame(X))
+    >>> verify_model(path)  # a plain scikit-learn model needs no extra type
+    []
+    >>> _ = (path / "card.md").write_text("# rewritten")
+    >>> verify_model(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: refusing to load '...': card.md changed since it was saved (its SHA-256 differs ...
     """
     import skops.io as sio
 

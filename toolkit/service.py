@@ -164,7 +164,7 @@ class Service:
         self._reload_lock = threading.Lock()
         self.models: dict[str, ModelBundle] = {}
         #: Why the last reload failed (the models in service were kept), or None.
-        self.problem: str | None = None
+        self.reload_error: str | None = None
         self._revision = -1
         self._signature: tuple | None = None
         self.reload()
@@ -193,9 +193,9 @@ class Service:
             except (OSError, TimeoutError, ValueError) as error:  # FileNotFoundError is an OSError
                 if not self.models:
                     raise
-                self.problem = f"{type(error).__name__}: {error}"
+                self.reload_error = f"{type(error).__name__}: {error}"
                 return self.versions  # signature not recorded: try again next time
-            self.problem, self._signature = None, signature
+            self.reload_error, self._signature = None, signature
             return self.versions
         finally:
             self._reload_lock.release()
@@ -230,9 +230,9 @@ class Service:
     def health(self) -> dict:
         """``{"status": "ok" | "degraded", "models": {role: version}}``, with ``"detail"`` when degraded."""
         self.reload()
-        if self.problem is None:
+        if self.reload_error is None:
             return {"status": "ok", "models": self.versions}
-        return {"status": "degraded", "models": self.versions, "detail": self.problem}
+        return {"status": "degraded", "models": self.versions, "detail": self.reload_error}
 
     def rollback(self) -> str:
         """Put the previous production version back (see :meth:`Registry.rollback`); return it."""
