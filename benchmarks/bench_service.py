@@ -57,6 +57,7 @@ from sklearn.pipeline import make_pipeline
 from toolkit import features
 from toolkit.datasets import load
 from toolkit.deploy import InputSchema, ModelCard, Registry
+from toolkit.prediction_log import Answers, PredictionLog
 from toolkit.service import Service
 
 
@@ -159,13 +160,16 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
 
             # the log's write cost: write the same 1,000 scored rows again, one executemany each
             scored = service.schema.coerce(january.head(1000))
-            entries = [(np.full(1000, "production", dtype=object), np.full(1000, "v1", dtype=object),
-                        np.ones(1000, dtype=bool), np.full(1000, 0.5), np.zeros(1000, dtype=int))]
+            text = {value: np.full(1000, value, dtype=object) for value in ("production", "v1", "")}
+            answers = Answers(text["production"], text["v1"], True, np.full(1000, 0.5),
+                              np.zeros(1000, dtype=int), text[""])
+            bench_log = PredictionLog(workdir / "bench_log.sqlite")
             writes = []
             for _ in range(20):
                 start = time.perf_counter()
-                service._write_log("bench", scored, np.full(1000, "", dtype=object), 1.0, entries)
+                bench_log.write("bench", scored, service.schema.columns, [answers], 1.0)
                 writes.append(time.perf_counter() - start)
+            bench_log.close()
             log_us_per_row = np.median(writes) / 1000 * 1e6
 
             replay, replay_http = [], []

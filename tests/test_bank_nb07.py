@@ -162,3 +162,48 @@ def test_the_step_by_step_registry_equals_case_study_registry(tmp_path):
     assert ours.schema == reference.schema
     X = load("production")
     np.testing.assert_array_equal(ours.model.predict_proba(X)[:, 1], reference.model.predict_proba(X)[:, 1])
+
+
+# --- the quiz: shadow vs canary ------------------------------------------------------------------
+def test_quiz_shadow_or_canary():
+    from toolkit.exercises import answer_quiz, quiz
+
+    q = quiz("7.q1").quiz
+    assert q.right == {"b"} and set(q.options) == {"a", "b", "c", "d"}
+    right = answer_quiz("7.q1", "b")
+    assert right.status == "correct" and "one rollback ends it" in right.message
+    assert answer_quiz("7.q1", ...).status == "not attempted"
+    why = {"a": "That is a canary", "c": "not which one is right", "d": "cannot hurt anyone"}
+    for letter, reason in why.items():
+        feedback = answer_quiz("7.q1", letter)
+        assert feedback.status == "incorrect" and reason in feedback.message
+
+
+def test_the_quiz_cell_stands_alone_and_ignores_its_widget_output():
+    cell = next(c for c in _cells() if "".join(c["source"]) == 'exercises.quiz("7.q1")')
+    assert cell["metadata"]["tags"] == ["nbval-ignore-output"]
+
+
+# --- what the notebook says about production is true, and spoils nothing -----------------------------
+def test_production_is_loaded_as_of_each_month_and_never_shows_a_later_plan():
+    text = NOTEBOOK.read_text(encoding="utf-8")
+    assert "5G Max" not in text  # a plan notebook 08 discovers (May 2025)
+    code = "\n".join("".join(c["source"]) for c in _cells() if c["cell_type"] == "code")
+    assert 'datasets.load("production")' not in code
+    assert [m for m in re.findall(r'as_of="([\d-]+)"', code)] == ["2025-02-01", "2025-03-01", "2025-04-01"]
+    for as_of in ("2025-02-01", "2025-03-01", "2025-04-01"):
+        assert "5G Max" not in load("production", as_of=as_of)["plan"].cat.categories
+
+
+def test_the_limits_the_notebook_prints_are_the_service_defaults():
+    from toolkit import service, service_app
+
+    printed = _code('print(f"at most {nimbus.max_rows:,}')
+    assert "nimbus.max_rows" in printed and "service_app.MAX_BODY_BYTES" in printed
+    assert service.MAX_ROWS >= 4 * nb07.january_out_of_range()[0]  # a month fits with room to spare
+    assert service_app.MAX_BODY_BYTES > 4 * len(json.dumps(service.to_records(_month_frame())))
+
+
+def _month_frame():
+    return load("production", as_of="2025-02-01").drop(columns=list(deploy.CASE_STUDY_NOT_SERVED),
+                                                       errors="ignore")

@@ -124,3 +124,100 @@ def test_replay_bad_input(registry, production):
     holes = production.head(5).assign(month=[pd.NaT] + [pd.Timestamp("2025-01-01")] * 4)
     with pytest.raises(ValueError, match=r"frame\['month'\] must have no missing values"):
         replay(service, holes)
+
+
+# --- the saved model is reused, not refitted -----------------------------------------------------
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty on-disk cache, and a process that has not built the model yet."""
+    monkeypatch.setattr(deploy, "CASE_STUDY_CACHE", tmp_path / "cache")
+    monkeypatch.setattr(deploy, "_SAVED", {})
+    fits = []
+    real_fit = deploy._case_study_fit
+
+    def counted():
+        fits.append(1)
+        return real_fit()
+
+    monkeypatch.setattr(deploy, "_case_study_fit", counted)
+    return fits
+
+
+def test_a_reused_registry_is_the_same_as_a_refitted_one(saved, tmp_path, production):
+    refitted = case_study_registry(tmp_path / "refitted", reuse=False)
+    reused = Registry(saved)
+    ours, theirs = reused.load("v1"), refitted.load("v1")
+    assert ours.card == theirs.card and ours.schema == theirs.schema
+    np.testing.assert_array_equal(ours.model.predict_proba(production)[:, 1],
+                                  theirs.model.predict_proba(production)[:, 1])
+    columns = ["version", "stage", "trained_on", "metric", "score"]
+    pd.testing.assert_frame_equal(reused.list_versions()[columns], refitted.list_versions()[columns])
+    assert sorted(p.name for p in (saved / "models" / "v1").iterdir()) == \
+        sorted(p.name for p in (refitted.root / "models" / "v1").iterdir())
+
+
+def test_the_model_is_fitted_once_per_process_and_once_on_disk(cache, tmp_path):
+    case_study_registry(tmp_path / "a")
+    case_study_registry(tmp_path / "b")
+    assert cache == [1]  # before: every call refitted (about 3.5 s each)
+    deploy._SAVED.clear()  # a later process: the disk copy serves
+    case_study_registry(tmp_path / "c")
+    assert cache == [1]
+    assert [p.name for p in deploy.CASE_STUDY_CACHE.iterdir()] == [deploy.case_study_cache_key()]
+
+
+def test_a_damaged_disk_copy_is_rebuilt_not_used(cache, tmp_path, production):
+    case_study_registry(tmp_path / "a")
+    deploy._SAVED.clear()
+    path = deploy.CASE_STUDY_CACHE / deploy.case_study_cache_key() / "model.skops"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    registry = case_study_registry(tmp_path / "b")
+    assert cache == [1, 1]  # verified by its hashes, found changed, fitted again
+    expected = case_study_model("history").pipeline.predict_proba(production)[:, 1]
+    np.testing.assert_array_equal(registry.load("v1").model.predict_proba(production)[:, 1], expected)
+
+
+def test_a_planted_payload_in_the_disk_copy_never_runs(cache, tmp_path):
+    import functools
+    import hashlib
+    import json
+
+    import skops.io as sio
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    case_study_registry(tmp_path / "a")
+    deploy._SAVED.clear()
+    folder = deploy.CASE_STUDY_CACHE / deploy.case_study_cache_key()
+    marker = tmp_path / "payload-ran"
+    payload = functools.partial(exec, f"open({str(marker)!r}, 'w')", {})
+    sio.dump(make_pipeline(FunctionTransformer(payload), case_study_model("history").pipeline),
+             folder / "model.skops")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["sha256"]["model.skops"] = hashlib.sha256((folder / "model.skops").read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    registry = case_study_registry(tmp_path / "b")
+    registry.load("v1").model.predict_proba(load("production").head(5))
+    assert cache == [1, 1] and not marker.exists()
+
+
+def test_the_cache_key_follows_the_data(tmp_path, monkeypatch):
+    import shutil
+
+    from toolkit import datasets
+
+    before = deploy.case_study_cache_key()
+    copy = tmp_path / "data"
+    shutil.copytree(datasets.DATA_DIR, copy, ignore=shutil.ignore_patterns("licenses"))
+    monkeypatch.setattr(datasets, "DATA_DIR", copy)
+    assert deploy.case_study_cache_key() == before
+    with (copy / "history.csv").open("a") as handle:
+        handle.write("\n")
+    assert deploy.case_study_cache_key() != before
+
+
+def test_reuse_must_be_a_bool(tmp_path):
+    with pytest.raises(TypeError, match="reuse must be True or False"):
+        case_study_registry(tmp_path / "r", reuse="yes")

@@ -232,10 +232,11 @@ def test_a_file_with_other_untrusted_types_is_refused(tmp_path, model, schema):
     foreign, _ = _foreign_model()
     sio.dump(foreign, path / "model.skops")  # someone swaps the file ...
     manifest = json.loads((path / "manifest.json").read_text())
-    manifest["sha256"] = artifacts._sha256(path / "model.skops")  # ... and even fixes the checksum
+    manifest["sha256"]["model.skops"] = artifacts.file_hashes(path)["model.skops"]  # ... fixes the hash
+    manifest["untrusted_types"] = sorted(sio.get_untrusted_types(file=path / "model.skops"))  # ... the list
     (path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="refusing to load .*asks skops to trust .*make_column_selector"
-                                         ".*tampered with"):
+                                         ".*toolkit does not trust"):
         load_model(path)
 
 
@@ -244,7 +245,7 @@ def test_a_changed_file_is_refused(tmp_path, model, schema, history_X):
     other = make_pipeline(features.make_preprocessor(history_X, drop=["customer_id", "month"]),
                           LogisticRegression(C=0.01, max_iter=500)).fit(history_X, load("history")["churned"])
     sio.dump(other, path / "model.skops")  # same types, other weights
-    with pytest.raises(ValueError, match="contents changed since it was saved"):
+    with pytest.raises(ValueError, match="model.skops changed since it was saved"):
         load_model(path)
 
 
@@ -256,7 +257,8 @@ def test_unknown_types_need_an_explicit_trust(tmp_path):
     assert not any(tmp_path.iterdir())  # nothing half-written
     untrusted = sio.get_untrusted_types(data=sio.dumps(foreign))
     path = save_model(foreign, tmp_path / "f", card=_card(), schema=schema, trusted=untrusted)
-    np.testing.assert_array_equal(load_model(path).model.predict_proba(X), foreign.predict_proba(X))
+    loaded = load_model(path, trusted=untrusted)  # trust is the loader's to give, again
+    np.testing.assert_array_equal(loaded.model.predict_proba(X), foreign.predict_proba(X))
 
 
 def test_save_and_load_bad_input(tmp_path, model, schema):
@@ -266,7 +268,7 @@ def test_save_and_load_bad_input(tmp_path, model, schema):
         save_model(model, tmp_path / "m", card={}, schema=schema)
     with pytest.raises(TypeError, match="schema must be an InputSchema; got NoneType"):
         save_model(model, tmp_path / "m", card=_card(), schema=None)
-    with pytest.raises(FileNotFoundError, match=r"is not a saved model: \['model.skops'"):
+    with pytest.raises(FileNotFoundError, match=r"is not a saved model: \['card.json', .*'model.skops'"):
         load_model(tmp_path)
 
 
@@ -329,13 +331,14 @@ def test_stage_rules(registry, model, schema):
 def test_rollback_restores_the_previous_production(registry, model, schema):
     registry.register(model, card=_card(), schema=schema)
     registry.promote("v1", "production")
-    with pytest.raises(ValueError, match="'v1' is the only version ever in production"):
+    with pytest.raises(ValueError, match="'v1' has no earlier production version to roll back to"):
         registry.rollback()
     registry.register(model, card=_card(), schema=schema)
     registry.promote("v2", "production")
     assert registry.rollback() == "v1"
     assert registry.stages() == {"production": "v1"}
     assert registry.history()["to_stage"].tolist()[-2:] == ["archived", "production"]
+    assert registry.history()["action"].tolist()[-2:] == ["rollback", "rollback"]
 
 
 def test_a_locked_index_times_out_and_changes_nothing(registry, model, schema, monkeypatch):

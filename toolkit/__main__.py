@@ -85,7 +85,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from toolkit.deploy import Registry
-    from toolkit.service import Service, create_app
+    from toolkit.service import Service
+    from toolkit.service_app import create_app
 
     try:
         service = Service(Registry(args.registry), log_path=args.log)

@@ -8,8 +8,10 @@ Four pieces, in the order a model meets them on its way to production:
 - :class:`ModelCard` describes the model for the people who use it: training window, features,
   metrics against the baselines, business value, threshold, intended use and known limits.
 - :func:`save_model` / :func:`load_model` write and read a model directory with skops (never
-  pickle: loading a pickle runs whatever code the file asks for). The types the file needs are
-  recorded at save time and a file asking for anything else is refused at load time.
+  pickle: loading a pickle runs whatever code the file asks for). Every file is hashed when
+  saved, and a changed file is refused before anything in it is read; skops may build only the
+  types listed in code (:func:`allowed_types`) and those the caller vouches for, never the
+  types a file asks for.
 - :class:`Registry` keeps numbered versions (``v1``, ``v2``, ...) on disk with a SQLite index
   and moves them through the stages ``registered -> shadow -> canary -> production -> archived``.
   It lives in :mod:`toolkit.registry`.
@@ -25,11 +27,25 @@ The service that answers requests with the production model is in :mod:`toolkit.
 
 from __future__ import annotations
 
+import hashlib
+import platform
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
+from toolkit._shared import REPO_ROOT
 from toolkit._validation import _short
-from toolkit.artifacts import SKLEARN_TREE_TYPES, ModelBundle, ModelCard, load_model, save_model
+from toolkit.artifacts import (
+    SKLEARN_TREE_TYPES,
+    ModelBundle,
+    ModelCard,
+    allowed_types,
+    load_model,
+    save_model,
+    verify_model,
+)
 from toolkit.registry import DEFAULT_REGISTRY, LOCK_TIMEOUT_S, STAGES, TRANSITIONS, Registry
 from toolkit.schema import (
     DEFAULT_ACTIONS,
@@ -42,6 +58,7 @@ from toolkit.schema import (
 )
 
 __all__ = [
+    "CASE_STUDY_CACHE",
     "CASE_STUDY_INTENDED_USE",
     "CASE_STUDY_LIMITS",
     "CASE_STUDY_NOT_SERVED",
@@ -60,10 +77,13 @@ __all__ = [
     "ModelBundle",
     "ModelCard",
     "Registry",
+    "allowed_types",
+    "case_study_cache_key",
     "case_study_card",
     "case_study_registry",
     "load_model",
     "save_model",
+    "verify_model",
 ]
 
 
@@ -86,6 +106,8 @@ CASE_STUDY_LIMITS = [
 ]
 #: The columns of the history that a request cannot carry: the label, and a leak (notebook 03).
 CASE_STUDY_NOT_SERVED = ("churned", "exit_survey_score")
+#: Where :func:`case_study_registry` keeps the saved case-study model between processes.
+CASE_STUDY_CACHE = REPO_ROOT / "artifacts" / "cache" / "case_study_model"
 
 
 def case_study_card(selected: Any = None) -> ModelCard:
@@ -148,7 +170,7 @@ def case_study_card(selected: Any = None) -> ModelCard:
         intended_use=CASE_STUDY_INTENDED_USE, limits=list(CASE_STUDY_LIMITS))
 
 
-def case_study_registry(directory: str | Path) -> Registry:
+def case_study_registry(directory: str | Path, *, reuse: bool = True) -> Registry:
     """A new registry in ``directory`` whose ``v1`` is the case-study model, in production.
 
     ``v1`` is ``modeling.case_study_model("history")``'s pipeline (notebook 05's model refitted
@@ -156,10 +178,18 @@ def case_study_registry(directory: str | Path) -> Registry:
     2024 features a request can carry (no ``churned``, no ``exit_survey_score``). This is the
     registry notebook 07 builds step by step; notebooks 08 and 09 start from it.
 
+    Fitting it and measuring its card takes seconds, so the saved model is kept and copied:
+    once per process, and on disk under :data:`CASE_STUDY_CACHE` (git-ignored) in a folder
+    named by :func:`case_study_cache_key` (the data files' hashes, the toolkit's source and the
+    library versions: anything that could change the model). The copy is verified by its
+    hashes like any model before it is registered; a damaged one is rebuilt.
+
     Parameters
     ----------
     directory : str or Path
         Where to create the registry. It must not hold one already.
+    reuse : bool, default=True
+        Copy the saved model (above) instead of fitting it again; ``False`` always refits.
 
     Returns
     -------
@@ -172,18 +202,91 @@ def case_study_registry(directory: str | Path) -> Registry:
     >>> registry.stages(), registry.list_versions()["metric"].tolist()
     ({'production': 'v1'}, ['average_precision'])
     """
-    from toolkit.datasets import load
-    from toolkit.modeling import case_study_model
-
     if not isinstance(directory, (str, Path)):
         raise TypeError(f"directory must be a path; got {_short(directory)}.")
+    if not isinstance(reuse, bool):
+        raise TypeError(f"reuse must be True or False; got {_short(reuse)}.")
     if (Path(directory) / "registry.sqlite").exists():
         raise FileExistsError(f"directory {str(directory)!r} already holds a registry; open it with "
                               "Registry(directory), or pass an empty directory.")
-    selected = case_study_model("history")
-    X = load("history").drop(columns=list(CASE_STUDY_NOT_SERVED))
     registry = Registry(directory, create=True)
-    version = registry.register(selected.pipeline, card=case_study_card(selected),
-                                schema=InputSchema.from_frame(X))
+    if reuse:
+        version = registry.register_saved(_case_study_saved())
+    else:
+        selected, X = _case_study_fit()
+        version = registry.register(selected.pipeline, card=case_study_card(selected),
+                                    schema=InputSchema.from_frame(X))
     registry.promote(version, "production")
     return registry
+
+
+def _case_study_fit():
+    from toolkit.datasets import load
+    from toolkit.modeling import case_study_model
+
+    return case_study_model("history"), load("history").drop(columns=list(CASE_STUDY_NOT_SERVED))
+
+
+def case_study_cache_key() -> str:
+    """What the saved case-study model depends on, as one short hash (its cache folder's name).
+
+    The SHA-256 of every shipped data file and of every source file of the toolkit, with the
+    versions of Python and of the libraries that fit and save it.
+
+    Examples
+    --------
+    >>> len(case_study_cache_key())
+    16
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from toolkit.datasets import DATA_DIR
+
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    files = [(p.name, p) for p in sorted(DATA_DIR.glob("*.csv"))]
+    files += [(p.relative_to(package).as_posix(), p) for p in sorted(package.rglob("*.py"))]
+    for name, path in files:
+        digest.update(f"{name}:{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    for dist in ("numpy", "scipy", "pandas", "scikit-learn", "skops", "ml-lifecycle-toolkit"):
+        try:
+            digest.update(f"{dist}=={version(dist)}\n".encode())
+        except PackageNotFoundError:
+            digest.update(f"{dist} missing\n".encode())
+    digest.update(f"python {platform.python_version()}".encode())
+    return digest.hexdigest()[:16]
+
+
+#: Per process: cache key -> a verified folder holding the saved case-study model.
+_SAVED: dict[str, Path] = {}
+
+
+def _case_study_saved() -> Path:
+    """A folder holding the saved case-study model: reused if intact, else fitted and saved."""
+    key = case_study_cache_key()
+    if key in _SAVED and _SAVED[key].is_dir():
+        return _SAVED[key]
+    folder = CASE_STUDY_CACHE / key
+    try:
+        verify_model(folder)
+    except (OSError, ValueError):  # absent, or damaged: build it (again)
+        folder = _save_case_study(folder)
+    _SAVED[key] = folder
+    return folder
+
+
+def _save_case_study(folder: Path) -> Path:
+    """Fit, measure and save the case-study model into ``folder`` (or a temporary one)."""
+    selected, X = _case_study_fit()
+    card, schema = case_study_card(selected), InputSchema.from_frame(X)
+    try:
+        staged = save_model(selected.pipeline, folder.parent / f".{folder.name}-{uuid.uuid4().hex[:8]}",
+                            card=card, schema=schema)
+        shutil.rmtree(folder, ignore_errors=True)  # a damaged copy, if any
+        try:
+            staged.rename(folder)
+        except OSError:  # another process got there first: its copy is as good as ours
+            shutil.rmtree(staged, ignore_errors=True)
+        return folder
+    except OSError:  # artifacts/ is not writable (a read-only checkout): this process only
+        return save_model(selected.pipeline, Path(tempfile.mkdtemp()) / "model", card=card, schema=schema)

@@ -14,7 +14,6 @@ so bad input is refused or flagged with a reason instead of crashing deep inside
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._coerce import coerce, frame_columns, to_training_dtype
 from toolkit._validation import _short, check_dataframe, check_one_of
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "PROBLEM_KINDS",
     "RANGE_TOLERANCE",
     "InputSchema",
+    "frame_columns",
     "problem_table",
     "resolve_actions",
 ]
@@ -51,13 +52,15 @@ MAX_CHECKED_CATEGORIES = 40
 
 #: Every problem :meth:`InputSchema.validate` reports, with its default action.
 #: Refused: the model cannot give a trustworthy answer (a column it needs is absent, a value is
-#: not even of the right type, a value is missing where training never had a gap, or the request
-#: is empty). Warned: the model can still answer, but a human should look (a value outside what
-#: training saw, a category it never saw, many more gaps than usual, a column it does not use).
+#: not even of the right type, a number that is infinite or too big for its integer column, a
+#: value missing where training never had a gap, or an empty request). Warned: the model can
+#: still answer, but a human should look (a value outside what training saw, a category it never
+#: saw, many more gaps than usual, a column it does not use).
 DEFAULT_ACTIONS = {
     "no rows": "refuse",
     "missing column": "refuse",
     "wrong dtype": "refuse",
+    "invalid number": "refuse",
     "missing values": "refuse",
     "extra column": "warn",
     "out of range": "warn",
@@ -66,7 +69,6 @@ DEFAULT_ACTIONS = {
 }
 PROBLEM_KINDS = tuple(DEFAULT_ACTIONS)
 PROBLEM_COLUMNS = ["column", "problem", "action", "rows", "detail"]
-_TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 
 def resolve_actions(on_problem: Mapping[str, str] | None) -> dict[str, str]:
@@ -103,7 +105,9 @@ class _Column:
 
     name: str
     kind: str  # numeric, integer, boolean, datetime, category, text
-    dtype: str  # the training dtype, e.g. "float64", "datetime64[ns]" (text: see _TEXT_DTYPE)
+    # the training dtype, e.g. "float64", "Int64", "bool", "datetime64[ns]"; "category" for a
+    # category; "string" for pandas' pd.NA-backed text, "text" for other text (str or object)
+    dtype: str
     missing_share: float
     minimum: float | None = None
     maximum: float | None = None
@@ -131,122 +135,24 @@ def _describe_column(name: str, series: pd.Series) -> _Column:
         distinct = series.dropna().unique()
         if len(distinct) <= MAX_CHECKED_CATEGORIES:
             categories = sorted(str(v) for v in distinct)
-    dtype = str(series.dtype) if kind in ("numeric", "integer", "datetime") else kind
+    if kind in ("numeric", "integer", "datetime", "boolean"):
+        dtype = str(series.dtype)
+    elif kind == "text" and isinstance(series.dtype, pd.StringDtype) and series.dtype.na_value is pd.NA:
+        dtype = "string"
+    else:
+        dtype = kind
     return _Column(name, kind, dtype, share, low, high, categories)
 
 
-def _numbers(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Floats from any array, and the mask of values that are not numbers at all."""
-    if values.dtype.kind in "fiub":
-        return values.astype("float64"), np.zeros(len(values), dtype=bool)
-    try:
-        return values.astype("float64"), np.zeros(len(values), dtype=bool)
-    except (TypeError, ValueError):  # some value is not a number: find which, one by one
-        out = np.full(len(values), np.nan)
-        bad = np.zeros(len(values), dtype=bool)
-        for i, (value, missing) in enumerate(zip(values, pd.isna(values), strict=True)):
-            try:
-                out[i] = np.nan if missing else float(value)
-            except (TypeError, ValueError):
-                bad[i] = True
-        return out, bad
-
-
-def _coerce(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Convert one column to its training dtype: (values, unconvertible mask, missing mask).
-
-    Works on numpy arrays rather than pandas Series: a one-row request must be checked in well
-    under a millisecond per column, and each pandas call costs tens of microseconds.
-    """
-    if spec.kind in ("numeric", "integer"):
-        return _coerce_number(spec, values)
-    if spec.kind == "datetime":
-        return _coerce_datetime(spec, values)
-    if spec.kind == "boolean":
-        return _coerce_boolean(values)
-    if spec.kind == "category" and isinstance(values, pd.Categorical):
-        return _recode(spec, values), np.zeros(len(values), dtype=bool), values.codes < 0
-    return _coerce_text(spec, values)
-
-
-def _coerce_number(spec: _Column, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    out, bad = _numbers(values)
-    missing = np.isnan(out) & ~bad
-    if spec.kind == "integer":
-        bad |= ~missing & ~bad & (out != np.floor(out))
-        if not missing.any() and not bad.any():
-            out = out.astype(spec.dtype)
-    return out, bad, missing
-
-
-def _coerce_datetime(spec: _Column, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if values.dtype.kind == "M":
-        out = values.astype(spec.dtype)
-    else:
-        try:
-            out = np.array(values, dtype=spec.dtype)
-        except (TypeError, ValueError):
-            out = pd.to_datetime(pd.Series(values, dtype=object), errors="coerce",
-                                 format="ISO8601").to_numpy().astype(spec.dtype)
-    missing = np.isnat(out)
-    bad = missing & ~pd.isna(values) if values.dtype.kind == "O" else np.zeros(len(values), dtype=bool)
-    return out, bad, missing & ~bad
-
-
-def _coerce_boolean(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if values.dtype.kind == "b":
-        return values, np.zeros(len(values), dtype=bool), np.zeros(len(values), dtype=bool)
-    missing = pd.isna(values)
-    mapped = [_BOOLEANS.get(v, None) if isinstance(v, (bool, int, str, np.bool_, np.integer)) else None
-              for v in values]
-    bad = np.array([m is None for m in mapped], dtype=bool) & ~missing
-    if not (missing | bad).any():
-        return np.array(mapped, dtype=bool), bad, missing
-    return np.array([np.nan if m is None else m for m in mapped], dtype=object), bad, missing
-
-
-def _coerce_text(spec: _Column, values: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Text and category columns: strings, with NaN for missing (categories as a Categorical)."""
-    n = len(values)
-    missing = pd.isna(values)
-    text = values.astype(object)
-    if not all(isinstance(v, str) for v in text[~missing]):
-        text = np.array([np.nan if m else str(v) for v, m in zip(text, missing, strict=True)], dtype=object)
-    elif missing.any():
-        text = np.where(missing, np.nan, text)
-    if spec.kind == "category":
-        known = {c: i for i, c in enumerate(spec.categories)}
-        extra = sorted({v for v in text[~missing] if v not in known})
-        known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
-        codes = np.array([-1 if m else known[v] for v, m in zip(text, missing, strict=True)], dtype="int32")
-        dtype = _categorical_dtype(tuple(spec.categories) + tuple(extra))
-        out = pd.Categorical.from_codes(codes, dtype=dtype)
-        return out, np.zeros(n, dtype=bool), missing
-    return pd.array(text, dtype=_TEXT_DTYPE), np.zeros(n, dtype=bool), missing
-
-
-def _recode(spec: _Column, values: pd.Categorical) -> pd.Categorical:
-    """A categorical column onto the training categories (+ the unseen ones used), via its codes."""
-    labels = [str(c) for c in values.categories]
-    used = np.zeros(len(labels) + 1, dtype=bool)
-    used[values.codes] = True  # code -1 (missing) marks the last slot
-    known = {c: i for i, c in enumerate(spec.categories)}
-    extra = sorted(c for i, c in enumerate(labels) if used[i] and c not in known)
-    known.update({c: len(spec.categories) + i for i, c in enumerate(extra)})
-    mapping = np.array([known.get(c, -1) for c in labels] + [-1], dtype="int32")
-    dtype = _categorical_dtype(tuple(spec.categories) + tuple(extra))
-    return pd.Categorical.from_codes(mapping[values.codes], dtype=dtype)
-
-
-@functools.lru_cache(maxsize=256)
-def _categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
-    # building the categories' index is most of the cost of a one-row categorical: reuse it
-    return pd.CategoricalDtype(list(categories))
-
-
-# True == 1 and False == 0 as dict keys, so the numbers 1 and 0 map too
-_BOOLEANS = {True: True, False: False, "True": True, "False": False, "true": True, "false": False,
-             "1": True, "0": False}
+def _check_values(spec: _Column, raw: Any, coerced: Any, flag) -> None:
+    """Flag values not of the column's type, and numbers no column of its dtype can hold."""
+    if coerced.bad.any():
+        example = np.asarray(raw, dtype=object)[coerced.bad][0]
+        flag(spec.name, "wrong dtype", coerced.bad, f"expected {spec.kind}; got e.g. {_short(example)}")
+    if coerced.invalid.any():
+        example = np.asarray(raw, dtype=object)[coerced.invalid][0]
+        limit = "a finite number" if spec.kind == "numeric" else f"a whole number that fits {spec.dtype}"
+        flag(spec.name, "invalid number", coerced.invalid, f"expected {limit}; got e.g. {_short(example)}")
 
 
 def _check_missing(spec: _Column, missing: np.ndarray, n: int, flag) -> None:
@@ -339,13 +245,22 @@ class InputSchema:
         """The inverse of :meth:`to_dict`."""
         return cls([_Column(**c) for c in data["columns"]])
 
-    def _inspect(self, columns: Mapping[str, np.ndarray], n: int, index: Any = None,
-                 on_problem: Mapping[str, str] | None = None,
-                 ) -> tuple[pd.DataFrame, list[tuple[str, str, str, np.ndarray, str]]]:
+    def inspect(self, columns: Mapping[Any, Any], n: int, *, index: Any = None,
+                on_problem: Mapping[str, str] | None = None,
+                ) -> tuple[pd.DataFrame, list[tuple[str, str, str, np.ndarray, str]]]:
         """Coerce the columns and find their problems: (frame, [(column, problem, action, rows, detail)]).
 
-        ``columns`` maps names to arrays of length ``n``: a frame's columns, or JSON records
-        gathered by column (see :func:`toolkit.service.records_to_columns`).
+        ``columns`` maps names to arrays of length ``n``: a frame's columns
+        (:func:`frame_columns`), or JSON records gathered by column
+        (:func:`toolkit.service.records_to_columns`). ``rows`` is a boolean mask per problem:
+        what :meth:`validate` counts, and what the service attaches to each row.
+
+        Examples
+        --------
+        >>> schema = InputSchema.from_frame(pd.DataFrame({"x": [1.0, 2.0]}))
+        >>> frame, found = schema.inspect({"x": np.array([1.5, float("inf")])}, 2)
+        >>> [(column, problem, rows.tolist()) for column, problem, _, rows, _ in found]
+        [('x', 'invalid number', [False, True])]
         """
         actions = resolve_actions(on_problem)
         found: list[tuple[str, str, str, np.ndarray, str]] = []
@@ -366,24 +281,23 @@ class InputSchema:
                 flag(spec.name, "missing column", everyone, f"the model needs it ({spec.kind})")
                 continue
             raw = columns[spec.name]
-            values, bad, missing = _coerce(spec, raw)
-            out[spec.name] = values
-            if bad.any():
-                flag(spec.name, "wrong dtype", bad, f"expected {spec.kind}; got e.g. {_short(raw[bad][0])}")
-            _check_missing(spec, missing, n, flag)
+            coerced = coerce(spec, raw)
+            _check_values(spec, raw, coerced, flag)
+            _check_missing(spec, coerced.missing, n, flag)
             if spec.minimum is not None:
-                _check_range(spec, values, flag)
+                _check_range(spec, coerced.values, flag)
             if spec.categories is not None:
-                _check_categories(spec, values, missing, flag)
+                _check_categories(spec, coerced.values, coerced.missing | coerced.bad, flag)
+            out[spec.name] = to_training_dtype(spec, coerced)
         frame = pd.DataFrame(out, index=index if index is not None else pd.RangeIndex(n))
         return frame, found
 
-    def _inspect_frame(self, df: Any, on_problem: Mapping[str, str] | None = None):
+    def inspect_frame(self, df: pd.DataFrame, *, on_problem: Mapping[str, str] | None = None,
+                      ) -> tuple[pd.DataFrame, list[tuple[str, str, str, np.ndarray, str]]]:
+        """:meth:`inspect` for a DataFrame: (the coerced frame, the problems with their rows)."""
         if not isinstance(df, pd.DataFrame):
             raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}.")
-        columns = {name: df[name].array if isinstance(df[name].dtype, pd.CategoricalDtype)
-                   else df[name].to_numpy() for name in df.columns}
-        return self._inspect(columns, len(df), df.index, on_problem)
+        return self.inspect(frame_columns(df), len(df), index=df.index, on_problem=on_problem)
 
     def validate(self, df: pd.DataFrame, *, on_problem: Mapping[str, str] | None = None) -> pd.DataFrame:
         """List the problems of ``df`` against this schema: one row per column and problem.
@@ -410,7 +324,7 @@ class InputSchema:
         >>> schema.validate(pd.DataFrame({"x": ["abc"]}), on_problem={"wrong dtype": "warn"}).loc[0, "action"]
         'warn'
         """
-        _, found = self._inspect_frame(df, on_problem)
+        _, found = self.inspect_frame(df, on_problem=on_problem)
         return problem_table(found)
 
     def coerce(self, df: pd.DataFrame) -> pd.DataFrame:
@@ -423,7 +337,7 @@ class InputSchema:
         >>> schema.coerce(pd.DataFrame({"on": ["true"], "n": ["3"]})).dtypes.astype(str).tolist()
         ['int64', 'bool']
         """
-        return self._inspect_frame(df)[0]
+        return self.inspect_frame(df)[0]
 
 
 _NO_PROBLEM = pd.DataFrame({"column": [], "problem": [], "action": [], "rows": np.array([], dtype="int64"),

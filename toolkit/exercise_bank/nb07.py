@@ -1,8 +1,9 @@
-"""Exercises of notebook 07 (deployment)."""
+"""Exercises and the quiz of notebook 07 (deployment)."""
 
 from functools import lru_cache
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 #: The problems Exercise 7.1 asks about, and the ones that must refuse a request.
 ASKED_PROBLEMS = ("missing column", "wrong dtype", "out of range", "unseen category", "extra column")
@@ -29,10 +30,14 @@ def _history_X():
 
 
 def _month(name: str):
+    """One production month as the company had it at the start of the next (as notebook 07 loads it)."""
+    import pandas as pd
+
     from toolkit.datasets import load
 
-    production = load("production")
-    return production[production["month"] == name].reset_index(drop=True)
+    month = pd.Timestamp(name)
+    known = load("production", as_of=month + pd.DateOffset(months=1))
+    return known[known["month"] == month].reset_index(drop=True)
 
 
 @lru_cache(maxsize=1)
@@ -125,7 +130,8 @@ register(Exercise(
            "Make a set of each list and subtract: swapped minus saved."),
     explanation="The swapped file asks to trust Python's exec, a function that runs any code "
                 "given to it as text. skops will not build it unless told to, and load_model "
-                "only trusts what was recorded when the model was saved: the file is refused "
+                "trusts only the types listed in the toolkit's code (and those you pass as "
+                "trusted=), never what a file or its manifest asks for: the file is refused "
                 "before anything in it runs. A pickle would simply have called whatever it named.",
 ))
 
@@ -163,7 +169,7 @@ def canary_table():
     selected = case_study_model("history")
     march = _month("2025-03-01")
     schema = InputSchema.from_frame(_history_X())
-    X, found = schema._inspect_frame(march)
+    X, found = schema.inspect_frame(march)
     warned = np.zeros(len(X), dtype=bool)
     for _, _, _, rows, _ in found:
         warned |= rows
@@ -293,4 +299,27 @@ register(Exercise(
                 "spots. Partial automation: confident cases get an offer automatically, the "
                 "uncertain ones go to a person; it suits a cheap, reversible action once the "
                 "monitoring of notebook 08 is in place.",
+))
+
+
+register_quiz(Quiz(
+    "7.q1",
+    "`v2` runs first in **shadow mode**, then as a **canary**. Which statement is true?",
+    options={"a": "In shadow mode, a share of the customers gets v2's answers.",
+             "b": "A canary's answers go back to real callers; a shadow's are only logged.",
+             "c": "Shadow mode shows whether v2 is more accurate, since both models score the same "
+                  "customers.",
+             "d": "A canary is less risky than shadow mode, since it answers fewer customers."},
+    correct="b",
+    feedback={
+        "a": "That is a canary. In shadow mode v2 scores every request, but nobody acts on its "
+             "answers: the callers only ever see production's.",
+        "b": "Right: the shadow is free of risk and tells you how v2 would change the list; the "
+             "canary puts v2's answers in front of real people, for a share of them, so a mistake "
+             "costs something, but only for that share, and one rollback ends it.",
+        "c": "Scoring the same customers shows where the two *disagree* (shadow_agreement), not "
+             "which one is right: that takes the labels, which arrive a month later (notebook 08).",
+        "d": "A shadow's answers reach nobody, so it cannot hurt anyone; a canary's answers are "
+             "acted on. A canary limits the damage to a share of customers; it does not remove it.",
+    },
 ))
