@@ -92,7 +92,7 @@ def parse_event_stream(text: str) -> list[dict]:
 
     Examples
     --------
-    >>> parse_event_stream('data: {"phase": "syncing"}\\n\\ndata: {"phase": "finished"}\\n\\n')
+    >>> parse_event_stream('data: {"phase": "syncing"}\n\ndata: {"phase": "finished"}\n\n')
     [{'phase': 'syncing'}, {'phase': 'finished'}]
     """
     events = []

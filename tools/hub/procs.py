@@ -4,7 +4,7 @@ Peak memory is Linux's ``VmHWM`` ("high water mark": the largest resident size t
 ever had), read from ``/proc/<pid>/status``, so a kernel that allocated 400 MB and freed it is
 still seen at 400 MB. Elsewhere the current resident size is the best psutil can tell.
 
->>> peak_mb_from_status("Name:\\tpython\\nVmHWM:\\t  204800 kB\\nVmRSS:\\t  102400 kB\\n")
+>>> peak_mb_from_status("Name:\tpython\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n")
 200.0
 """
 
@@ -38,7 +38,7 @@ def peak_mb_from_status(text: str) -> float:
 
     Examples
     --------
-    >>> peak_mb_from_status("VmRSS:\\t 1024 kB\\n")
+    >>> peak_mb_from_status("VmRSS:\t 1024 kB\n")
     nan
     """
     for line in text.splitlines():

@@ -130,8 +130,8 @@ def replace_section(document: str, section: str) -> str:
 
     Examples
     --------
-    >>> doc = "# F\\n" + SECTION_BEGIN + "\\nold\\n" + SECTION_END + "\\n"
-    >>> replace_section(doc, SECTION_BEGIN + "\\nnew\\n" + SECTION_END).count("new")
+    >>> doc = "# F\n" + SECTION_BEGIN + "\nold\n" + SECTION_END + "\n"
+    >>> replace_section(doc, SECTION_BEGIN + "\nnew\n" + SECTION_END).count("new")
     1
     """
     start, end = document.find(SECTION_BEGIN), document.find(SECTION_END)
