@@ -3,6 +3,7 @@
 The rehearsal itself (a real JupyterHub) runs with `make hub-rehearsal LEARNERS=3`.
 """
 
+import json
 import math
 import os
 import subprocess
@@ -19,6 +20,7 @@ from tools.hub import procs, report
 from tools.hub.learner import (
     LearnerResult,
     NotebookResult,
+    decode_frame,
     execute_request,
     login_xsrf,
     parse_event_stream,
@@ -65,6 +67,18 @@ def test_execute_request_is_what_jupyterlab_sends():
     assert msg["header"]["version"] == "5.3" and len(msg["header"]["msg_id"]) == 32
     assert msg["content"]["code"] == "print(1)" and msg["content"]["store_history"] is True
     assert execute_request("x", session="abc")["header"]["msg_id"] != msg["header"]["msg_id"]
+
+
+def test_binary_kernel_frames_decode_as_jupyter_server_encodes_them():
+    """A widget's message carries buffers and arrives as a binary frame (it crashed notebook 02)."""
+    from jupyter_server.services.kernels.connection.base import serialize_binary_message
+
+    msg = {"header": {"msg_type": "comm_msg"}, "parent_header": {"msg_id": "x"}, "metadata": {},
+           "content": {"data": {"state": {"value": 3}}}, "channel": "iopub",
+           "buffers": [b"\x00\x00\x00\x01\xff" * 5, memoryview(b"abc")]}
+    decoded = decode_frame(serialize_binary_message(dict(msg)))
+    assert decoded["content"] == msg["content"] and decoded["parent_header"] == {"msg_id": "x"}
+    assert decode_frame(json.dumps({"channel": "shell"})) == {"channel": "shell"}
 
 
 def test_nbgitpuller_events_and_the_login_form():

@@ -31,8 +31,8 @@ from urllib.parse import quote, urlencode
 
 from tools.hub import procs
 
-__all__ = ["Hub", "LearnerResult", "NotebookResult", "execute_request", "login_xsrf", "parse_event_stream",
-           "run_learner", "to_output"]
+__all__ = ["Hub", "LearnerResult", "NotebookResult", "decode_frame", "execute_request", "login_xsrf",
+           "parse_event_stream", "run_learner", "to_output"]
 
 
 @dataclass
@@ -87,6 +87,27 @@ def execute_request(code: str, *, session: str) -> dict:
                                         "stop_on_error": True}, session=session, channel="shell")
 
 
+def decode_frame(raw: str | bytes) -> dict:
+    r"""A kernel message from a websocket frame: JSON text, or jupyter-server's binary framing.
+
+    A message with binary buffers (a widget's, say) arrives as bytes: a big-endian count, that
+    many offsets, then the JSON message and the buffers; the buffers are not needed here.
+
+    Examples
+    --------
+    >>> decode_frame('{"channel": "iopub"}')
+    {'channel': 'iopub'}
+    >>> decode_frame(b"\x00\x00\x00\x01\x00\x00\x00\x08{}")
+    {}
+    """
+    if isinstance(raw, str):
+        return json.loads(raw)
+    count = int.from_bytes(raw[:4], "big")
+    offsets = [int.from_bytes(raw[4 * k:4 * k + 4], "big") for k in range(1, count + 1)]
+    end = offsets[1] if count > 1 else len(raw)
+    return json.loads(raw[offsets[0]:end].decode("utf-8"))
+
+
 def parse_event_stream(text: str) -> list[dict]:
     r"""The JSON events of a ``text/event-stream`` body (nbgitpuller's progress), in order.
 
@@ -121,7 +142,7 @@ class _Kernel:
             raw = await asyncio.wait_for(self.ws.read_message(), timeout=left)
             if raw is None:
                 raise ConnectionError("the kernel websocket closed")
-            answer = json.loads(raw)
+            answer = decode_frame(raw)
             if answer.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind = answer["header"]["msg_type"]
