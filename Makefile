@@ -33,7 +33,7 @@ define check_python
 @$(1) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "\nThis course needs Python 3.11, 3.12 or 3.13; $(1) is Python %d.%d.%d.\nInstall one (https://www.python.org/downloads/ or `pyenv install 3.12`) and run e.g. `make test PYTHON=python3.12`,\nor use conda, which brings its own Python: `conda env create -f environment.yml`.\n" % v[:3])'
 endef
 
-.PHONY: help footprint hub-rehearsal wheelhouse wheelhouse-check lab test test-cpus test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
+.PHONY: help footprint guides hub-rehearsal wheelhouse wheelhouse-check lab test test-cpus test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
 
 help:
 	@echo "make lab           open the course in JupyterLab (installs everything on first run)"
@@ -47,6 +47,7 @@ help:
 	@echo "make learner       write or refresh learner/ (solutions removed) for a workshop"
 	@echo "make footprint     execute the course, write docs/footprint.md (time, memory, CPU)"
 	@echo "make hub-rehearsal a real JupyterHub on 127.0.0.1 with LEARNERS=3 simulated learners"
+	@echo "make guides        regenerate the agendas and the runbook's sizing from docs/footprint.md"
 	@echo "make wheelhouse    every locked wheel and the course's own in wheelhouse/ (offline install)"
 	@echo "make wheelhouse-check  build it, install from it with --no-index, run notebook 00 there"
 	@echo "make lint          ruff"
@@ -187,6 +188,12 @@ $(CHP): tools/hub/package.json tools/hub/package-lock.json
 hub-rehearsal: $(HUB_STAMP) $(CHP)
 	$(HUB_VENV)/bin/python -m tools.hub.rehearsal --learners $(LEARNERS) --notebooks $(NOTEBOOKS) \
 	  --stagger $(STAGGER) $(if $(FOOTPRINT),--footprint $(FOOTPRINT),)
+
+# The instructor guide's agendas (from the notebooks' headers) and the runbook's sizing (from
+# docs/footprint.md): run after make footprint or a rehearsal with FOOTPRINT=docs/footprint.md.
+guides: $(STAMP)
+	$(PY) -m tools.agenda --write
+	$(PY) -m tools.hub.sizing --write
 
 # The offline fallback: every locked wheel for this Python and platform, the build backend (so
 # `pip install -e .` works offline too) and the course's own wheel, e.g. on a USB stick.

@@ -18,12 +18,14 @@ from traitlets.config import Config
 from toolkit.footprint import KEEP_FROM
 from tools.hub import procs, report
 from tools.hub.learner import (
+    FIX_MARK,
     LearnerResult,
     NotebookResult,
     decode_frame,
     execute_request,
     login_xsrf,
     parse_event_stream,
+    refresh_outcome,
     to_output,
 )
 from tools.hub.rehearsal import CONFIG, notebook_names, offsets
@@ -126,10 +128,22 @@ def test_report_takes_medians_over_learners_and_leaves_failed_runs_out():
     assert "FAILURES\n- b: 07.ipynb: cell 3: KeyError: x" in text
 
 
+def test_refresh_outcome_and_its_count_in_the_room():
+    fixed = {"cells": [{"cell_type": "code", "source": "x", "outputs": [{"output_type": "stream"}]},
+                       {"cell_type": "markdown", "source": FIX_MARK}]}
+    assert refresh_outcome(fixed) == "outputs kept, fix arrived"
+    assert refresh_outcome({"cells": [{"cell_type": "code", "source": "x", "outputs": []}]}) == \
+        "outputs lost, fix missing"
+    a, b = _learner("a"), _learner("b")
+    a.refresh, b.refresh = "outputs kept, fix arrived", "failed"
+    assert report.summary([a, b, _learner("c")], {})["refresh"] == \
+        "1 × outputs kept, fix arrived; 1 × failed; 1 × not run"
+
+
 def test_report_shows_a_missing_figure_as_a_dash():
     lost = LearnerResult("lost", 1.0, failures=["TimeoutError: server not ready after 300 s"])
     assert math.isnan(report.summary([lost], {})["spawn median s"])
-    assert "| lost | 1.0 | — | FAIL | — | — | 0 | 1 |" in report.table([lost], {})
+    assert "| lost | 1.0 | — | FAIL | — | — | 0 | — | 1 |" in report.table([lost], {})
 
 
 def test_the_rehearsal_section_is_replaced_not_repeated_and_survives_make_footprint(tmp_path):

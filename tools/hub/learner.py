@@ -31,8 +31,9 @@ from urllib.parse import quote, urlencode
 
 from tools.hub import procs
 
-__all__ = ["Hub", "LearnerResult", "NotebookResult", "decode_frame", "execute_request", "login_xsrf",
-           "parse_event_stream", "run_learner", "to_output"]
+__all__ = ["FIX_MARK", "Hub", "LearnerResult", "NotebookResult", "decode_frame", "execute_request",
+           "login_xsrf", "parse_event_stream", "refresh_learner", "refresh_outcome", "run_learner",
+           "to_output"]
 
 
 @dataclass
@@ -63,6 +64,7 @@ class LearnerResult:
     notebooks: list[NotebookResult] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     found: list[procs.Proc] = field(default_factory=list)  # every process seen, to stop them
+    refresh: str = ""  # what a second click on the link did to a notebook the learner had run
 
 
 def _message(msg_type: str, content: dict, *, session: str, channel: str) -> dict:
@@ -239,8 +241,8 @@ async def _follow_link(hub: Hub, result: LearnerResult) -> None:
         result.failures.append(f"workshop link: HTTP {page.status_code} at {page.url}")
 
 
-async def _pull(client, hub: Hub, result: LearnerResult, token: str) -> None:
-    """Run the pull through nbgitpuller's API (an event stream), as its page does."""
+async def _pull(client, hub: Hub, result: LearnerResult, token: str) -> float:
+    """Run the pull through nbgitpuller's API (an event stream), as its page does; its seconds."""
     start = time.monotonic()
     api = f"{hub.url}/user/{result.name}/git-pull/api?" + _pull_query(hub)
     response = await client.get(api, headers={"Authorization": f"token {token}"}, timeout=300)
@@ -248,7 +250,7 @@ async def _pull(client, hub: Hub, result: LearnerResult, token: str) -> None:
     if not events or events[-1].get("phase") != "finished":
         last = events[-1] if events else {"message": response.text[:200]}
         raise RuntimeError(f"git-pull did not finish: {last.get('message', last)}")
-    result.pull_s = time.monotonic() - start
+    return time.monotonic() - start
 
 
 def _kernel_process(result: LearnerResult, kernel_id: str) -> procs.Proc | None:
@@ -311,6 +313,41 @@ async def _run_notebook(client, hub: Hub, result: LearnerResult, token: str, nam
     return done
 
 
+#: The cell an instructor's fix appends, so a learner's copy can be checked for it after a refresh.
+FIX_MARK = "Instructor's fix: pushed after the room started."
+
+
+def refresh_outcome(nb: dict) -> str:
+    """What a refreshed notebook holds: the instructor's fix, the learner's outputs, or neither.
+
+    Examples
+    --------
+    >>> refresh_outcome({"cells": [{"cell_type": "code", "source": "1", "outputs": [{}]}]})
+    'outputs kept, fix missing'
+    """
+    cells = nb.get("cells", [])
+    fix = any(FIX_MARK in "".join(c.get("source", "")) for c in cells)
+    outputs = any(c.get("outputs") for c in cells if c.get("cell_type") == "code")
+    return f"outputs {'kept' if outputs else 'lost'}, fix {'arrived' if fix else 'missing'}"
+
+
+async def refresh_learner(hub: Hub, result: LearnerResult, token: str, notebook: str) -> None:
+    """Click the link again after the instructor pushed a fix; record what ``notebook`` became."""
+    import httpx
+
+    async with httpx.AsyncClient(timeout=hub.cell_timeout) as client:
+        try:
+            await _pull(client, hub, result, token)
+            opened = await client.get(f"{hub.url}/user/{result.name}/api/contents/course/{quote(notebook)}",
+                                      headers={"Authorization": f"token {token}"})
+            if opened.status_code != 200:  # e.g. a merge that left the file invalid JSON
+                raise RuntimeError(f"HTTP {opened.status_code}: {opened.text[:200]}")
+            result.refresh = refresh_outcome(opened.json()["content"])
+        except Exception as error:  # a measurement of the refresh, like any other step
+            result.refresh = "failed"
+            result.failures.append(f"refresh: {type(error).__name__}: {error}")
+
+
 async def run_learner(hub: Hub, name: str, token: str, offset_s: float, notebooks: list[str],
                       *, spawn_timeout: float = 300.0) -> LearnerResult:
     """Everything one learner does, ``offset_s`` seconds after the room starts.
@@ -330,7 +367,7 @@ async def run_learner(hub: Hub, name: str, token: str, offset_s: float, notebook
                 server = psutil.Process(result.server_pid)
                 result.found.append(procs.Proc(server.pid, "single-user server", server.create_time()))
             await _follow_link(hub, result)
-            await _pull(client, hub, result, token)
+            result.pull_s = await _pull(client, hub, result, token)
             for notebook in notebooks:
                 outcome = await _run_notebook(client, hub, result, token, notebook)
                 result.notebooks.append(outcome)

@@ -9,7 +9,9 @@
 3. creates the learners and a token for each through the hub's REST API (as an admin service);
 4. lets every learner, at a random offset, spawn a server, pull the course and run the chosen
    notebooks through the kernel websocket (``tools/hub/learner.py``), all at once;
-5. measures, stops every process it started or found by PID, removes its temporary folder and
+5. pushes an instructor's fix to the first of those notebooks and has every learner click the
+   link again, to see what nbgitpuller's merge makes of a notebook the learner has run;
+6. measures, stops every process it started or found by PID, removes its temporary folder and
    prints one table (``--footprint docs/footprint.md`` also keeps it there).
 
 Nothing is written in the user's home: the hub and every learner get ``HOME`` and the
@@ -32,7 +34,7 @@ import time
 from pathlib import Path
 
 from tools.hub import procs, report
-from tools.hub.learner import Hub, run_learner
+from tools.hub.learner import FIX_MARK, Hub, refresh_learner, run_learner
 
 __all__ = ["main", "notebook_names", "offsets"]
 
@@ -105,6 +107,18 @@ def _course_repo(tmp: Path, env: dict) -> tuple[Path, list[str]]:
     _git("commit", "--quiet", "-m", "learner copy", cwd=work, env=env)
     _git("clone", "--quiet", "--bare", str(work), str(bare), cwd=tmp, env=env)
     return bare, sorted(p.name for p in work.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _push_fix(tmp: Path, env: dict, notebook: str) -> None:
+    """The instructor's fix during the workshop: a cell appended to ``notebook``, pushed."""
+    import nbformat
+
+    work = tmp / "learner-copy"
+    nb = nbformat.read(work / notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(FIX_MARK))
+    nbformat.write(nb, work / notebook)
+    _git("commit", "--quiet", "-am", "a fix during the workshop", cwd=work, env=env)
+    _git("push", "--quiet", str(tmp / "course.git"), "main", cwd=work, env=env)
 
 
 def _environment(tmp: Path, ports: dict, token: str) -> dict:
@@ -184,15 +198,19 @@ class _Sampler:
             await asyncio.sleep(1.0)
 
 
-async def _room(args: argparse.Namespace, url: str, token: str, repo: Path, names: list[str],
+async def _room(args: argparse.Namespace, url: str, token: str, tmp: Path, env: dict, names: list[str],
                 hub_pid: int) -> tuple[list, _Sampler]:
     tokens = await _create_learners(url, token, args.learners)
-    hub = Hub(url, token, repo.as_uri(), cell_timeout=args.cell_timeout)
+    hub = Hub(url, token, (tmp / "course.git").as_uri(), cell_timeout=args.cell_timeout)
     sampler = _Sampler(hub_pid)
     sampling = asyncio.create_task(sampler.run())
     starts = offsets(args.learners, args.stagger, args.seed)
     results = await asyncio.gather(*(run_learner(hub, name, tokens[name], start, names)
                                      for (name, start) in zip(tokens, starts, strict=True)))
+    # A fix pushed after everyone saved their work, and a second click on the link.
+    _push_fix(tmp, env, names[0])
+    await asyncio.gather(*(refresh_learner(hub, r, tokens[r.name], names[0]) for r in results
+                           if r.pull_s == r.pull_s))
     sampling.cancel()
     return list(results), sampler
 
@@ -211,7 +229,7 @@ def rehearse(args: argparse.Namespace) -> int:
     started: list[procs.Proc] = []
     load_before, wall = os.getloadavg()[0], time.monotonic()
     try:
-        repo, available = _course_repo(tmp, env)
+        _, available = _course_repo(tmp, env)
         names = notebook_names(args.notebooks, available)
         log = tmp / "state" / "jupyterhub.log"
         with log.open("w") as out:
@@ -221,7 +239,7 @@ def rehearse(args: argparse.Namespace) -> int:
         asyncio.run(_wait_for_hub(url, hub, log))
         proxy_pid = int((tmp / "state" / "proxy.pid").read_text())
         started.append(procs.Proc(proxy_pid, "proxy", psutil.Process(proxy_pid).create_time()))
-        results, sampler = asyncio.run(_room(args, url, token, repo, names, hub.pid))
+        results, sampler = asyncio.run(_room(args, url, token, tmp, env, names, hub.pid))
         facts = {"learners": args.learners, "notebooks": " ".join(n[:2] for n in names),
                  "stagger s": args.stagger, "cores": os.cpu_count(),
                  "load average before": round(load_before, 1),

@@ -74,7 +74,15 @@ def summary(results: Sequence, facts: dict) -> dict:
             "server peak MB": _max(r.server_peak_mb for r in results),
             "server CPU s": _median(r.server_cpu_s for r in results),
             "links ok": sum(bool(r.link_ok) for r in results),
+            "refresh": "; ".join(f"{n} × {o}" for o, n in _counts(r.refresh or "not run" for r in results)),
             "failures": sum(len(r.failures) for r in results)}
+
+
+def _counts(values) -> list[tuple[str, int]]:
+    counted: dict[str, int] = {}
+    for value in values:
+        counted[value] = counted.get(value, 0) + 1
+    return list(counted.items())
 
 
 def _fmt(value) -> str:
@@ -98,6 +106,7 @@ def table(results: Sequence, facts: dict) -> str:
                  "link": "ok" if r.link_ok else "FAIL", "pull s": r.pull_s,
                  "server peak MB": r.server_peak_mb,
                  "notebooks run": sum(not nb.error for nb in r.notebooks),
+                 "after a refresh": r.refresh or "—",
                  "failures": len(r.failures)} for r in results]
     lines = ["Learners", *_markdown(learners), "", "Notebooks, run by every learner at once",
              *_markdown(per_notebook(results)), "", "Room",
