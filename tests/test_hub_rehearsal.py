@@ -241,3 +241,15 @@ def test_the_hub_config_stays_on_loopback_and_keeps_everything_in_temporary_fold
 
 def test_the_hub_config_allows_root_only_for_root(monkeypatch, tmp_path):
     assert _load_config(monkeypatch, tmp_path, euid=0).Spawner.args == ["--allow-root"]
+
+
+@pytest.mark.parametrize("module", ["tools.hub.procs", "tools.hub.learner", "tools.hub.report",
+                                    "tools.hub.rehearsal", "tools.hub.sizing", "tools.figures", "tools.agenda"])
+def test_the_tools_doctests(module):
+    """tools/ is outside pytest's doctest paths (testpaths), so its examples run here."""
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

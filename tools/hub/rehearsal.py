@@ -177,10 +177,14 @@ async def _create_learners(url: str, token: str, count: int) -> dict[str, str]:
 
 
 class _Sampler:
-    """Every second, the summed resident memory of the hub and everything below it."""
+    """Every second, the summed resident memory of the hub and everything below it.
 
-    def __init__(self, hub_pid: int):
-        self.hub_pid, self.peak_mb, self.seen = hub_pid, 0.0, {}
+    It also remembers every process it saw below the hub (servers, kernels, the proxy), so that
+    each can be stopped by PID at the end, even after a failure.
+    """
+
+    def __init__(self):
+        self.hub_pid, self.peak_mb, self.seen = 0, 0.0, {}
 
     async def run(self) -> None:
         import psutil
@@ -199,11 +203,10 @@ class _Sampler:
 
 
 async def _room(args: argparse.Namespace, url: str, token: str, tmp: Path, env: dict, names: list[str],
-                hub_pid: int) -> tuple[list, _Sampler]:
+                sampler: _Sampler) -> list:
+    sampling = asyncio.create_task(sampler.run())
     tokens = await _create_learners(url, token, args.learners)
     hub = Hub(url, token, (tmp / "course.git").as_uri(), cell_timeout=args.cell_timeout)
-    sampler = _Sampler(hub_pid)
-    sampling = asyncio.create_task(sampler.run())
     starts = offsets(args.learners, args.stagger, args.seed)
     results = await asyncio.gather(*(run_learner(hub, name, tokens[name], start, names)
                                      for (name, start) in zip(tokens, starts, strict=True)))
@@ -212,7 +215,7 @@ async def _room(args: argparse.Namespace, url: str, token: str, tmp: Path, env: 
     await asyncio.gather(*(refresh_learner(hub, r, tokens[r.name], names[0]) for r in results
                            if r.pull_s == r.pull_s))
     sampling.cancel()
-    return list(results), sampler
+    return list(results)
 
 
 def rehearse(args: argparse.Namespace) -> int:
@@ -227,19 +230,21 @@ def rehearse(args: argparse.Namespace) -> int:
     token, url = secrets.token_hex(32), f"http://127.0.0.1:{ports['public']}"
     env = _environment(tmp, ports, token)
     started: list[procs.Proc] = []
+    results: list = []
+    sampler, log = _Sampler(), tmp / "state" / "jupyterhub.log"
     load_before, wall = os.getloadavg()[0], time.monotonic()
     try:
         _, available = _course_repo(tmp, env)
         names = notebook_names(args.notebooks, available)
-        log = tmp / "state" / "jupyterhub.log"
         with log.open("w") as out:
             hub = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f", str(CONFIG)],
                                    cwd=tmp / "state", env=env, stdout=out, stderr=subprocess.STDOUT)
         started.append(procs.Proc(hub.pid, "hub", psutil.Process(hub.pid).create_time()))
+        sampler.hub_pid = hub.pid
         asyncio.run(_wait_for_hub(url, hub, log))
         proxy_pid = int((tmp / "state" / "proxy.pid").read_text())
         started.append(procs.Proc(proxy_pid, "proxy", psutil.Process(proxy_pid).create_time()))
-        results, sampler = asyncio.run(_room(args, url, token, tmp, env, names, hub.pid))
+        results = asyncio.run(_room(args, url, token, tmp, env, names, sampler))
         facts = {"learners": args.learners, "notebooks": " ".join(n[:2] for n in names),
                  "stagger s": args.stagger, "cores": os.cpu_count(),
                  "load average before": round(load_before, 1),
@@ -247,12 +252,14 @@ def rehearse(args: argparse.Namespace) -> int:
                  "hub peak MB": procs.peak_mb(hub.pid), "proxy peak MB": procs.peak_mb(proxy_pid),
                  "all processes peak MB": sampler.peak_mb,
                  "elapsed s": time.monotonic() - wall}
-        for result in results:
-            started += result.found
-        started += list(sampler.seen.values())
     finally:
+        started += [proc for result in results for proc in result.found] + list(sampler.seen.values())
+        failed = not results or any(r.failures for r in results)
+        hub_log = log.read_text(errors="replace")[-4000:] if failed and log.exists() else ""
         leftovers = _stop(started)
         shutil.rmtree(tmp, ignore_errors=True)
+        if hub_log:
+            print(f"The hub's log (servers included), last lines:\n{hub_log}\n", file=sys.stderr)
     facts["left running, killed"] = len(leftovers)
     print(report.table(results, facts))
     if args.footprint:

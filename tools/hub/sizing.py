@@ -183,7 +183,9 @@ def _measured(text: str, i: Inputs) -> list[str]:
              f"(median; slowest {get('spawn max s', '?')} s), the workshop link pulled the course in "
              f"{get('pull median s', '?')} s, each server peaked at {get('server peak MB', '?')} MB, "
              f"the hub at {get('hub peak MB', '?')} MB and the proxy at {get('proxy peak MB', '?')} MB; "
-             f"{get('failures', '?')} failures.", "",
+             f"{get('failures', '?')} failures. After an instructor's fix was pushed to the first "
+             "notebook (a cell appended), a second click on the link gave, for the learners who had "
+             f"run and saved it: {get('refresh', 'not measured')}.", "",
              f"| notebook | alone, s (make footprint) | {i.learners} at once, median s | slowest s | "
              "kernel peak MB | kernel CPU s |", "|---|---:|---:|---:|---:|---:|"]
     for number, row in figures.rehearsal_notebooks(text).items():
