@@ -244,7 +244,8 @@ def test_the_hub_config_allows_root_only_for_root(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("module", ["tools.hub.procs", "tools.hub.learner", "tools.hub.report",
-                                    "tools.hub.rehearsal", "tools.hub.sizing", "tools.figures", "tools.agenda"])
+                                    "tools.hub.rehearsal", "tools.hub.sizing", "tools.figures",
+                                    "tools.agenda"])
 def test_the_tools_doctests(module):
     """tools/ is outside pytest's doctest paths (testpaths), so its examples run here."""
     import doctest
