@@ -142,8 +142,9 @@ NOTES = {
            "search the slices of another month and compare with the first list"),
     "07": ("a model is shipped with its schema, its card and a registry; a new version earns "
            "production through shadow and canary",
-           "\"a serving error is the model's fault\": most are skew between notebook and service "
-           '(Exercise 7.1); "pickle is fine for our own files" (Exercise 7.2)',
+           '"refuse every request that looks odd": refusing out-of-range values would have refused '
+           'a whole month for one customer (Exercise 7.1); "pickle is fine for our own files" '
+           "(Exercise 7.2)",
            "at the canary rule: write the promotion rule before looking at the results",
            '"Degrees of automation": leave it to read',
            "serve the model with `python -m toolkit serve` and send it a request by hand"),

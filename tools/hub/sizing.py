@@ -59,9 +59,9 @@ def _number(text: str) -> float:
 class Inputs:
     """The measured figures the sizing rests on (each traced to a line of docs/footprint.md)."""
 
-    kernel_mb: float  # largest kernel peak of any notebook, executed alone
+    kernel_mb: float  # largest kernel peak of any notebook, alone or in the rehearsal
     kernel_nb: str
-    cpu_s: float  # largest kernel CPU seconds of any notebook
+    cpu_s: float  # largest kernel CPU seconds of any notebook, alone or in the rehearsal
     cpu_nb: str
     cpu_per_wall: float  # largest CPU seconds / wall seconds: how many cores a kernel uses
     server_mb: float  # single-user server peak, rehearsal
@@ -78,12 +78,19 @@ def inputs(text: str) -> Inputs:
     if not notebooks or not room:
         raise ValueError("docs/footprint.md needs both the notebooks' table (make footprint) and the "
                          "rehearsal's section (make hub-rehearsal FOOTPRINT=docs/footprint.md).")
-    kernel_nb = max(notebooks, key=lambda n: _number(notebooks[n]["kernel peak MB"]))
-    cpu_nb = max(notebooks, key=lambda n: _number(notebooks[n]["kernel CPU s"]))
+    # The larger of each notebook's figure alone (make footprint) and in the room (rehearsal):
+    # contention can only add to a kernel's CPU seconds, and the sizing must cover both.
+    together = figures.rehearsal_notebooks(text)
+
+    def largest(column: str, number: str) -> float:
+        return max(_number(notebooks[number][column]), _number(together.get(number, {}).get(column, "nan")))
+
+    kernel_nb = max(notebooks, key=lambda n: largest("kernel peak MB", n))
+    cpu_nb = max(notebooks, key=lambda n: largest("kernel CPU s", n))
     ratio = max(_number(r["kernel CPU s"]) / _number(r["wall s"]) for r in notebooks.values())
     shortest = min(h["teaching_min"] + h["exercise_min"] for h in agenda.headers().values())
-    return Inputs(_number(notebooks[kernel_nb]["kernel peak MB"]), kernel_nb,
-                  _number(notebooks[cpu_nb]["kernel CPU s"]), cpu_nb, ratio,
+    return Inputs(largest("kernel peak MB", kernel_nb), kernel_nb,
+                  largest("kernel CPU s", cpu_nb), cpu_nb, ratio,
                   _number(room["server peak MB"]),
                   _number(room["hub peak MB"]) + _number(room["proxy peak MB"]),
                   int(_number(room["learners"])), _number(room["all processes peak MB"]), shortest)
@@ -116,14 +123,16 @@ def _config(i: Inputs, s: dict) -> list[str]:
         "cull:", "  enabled: true", f"  timeout: {s['cull']}", "  every: 600", "```", "",
         "How each value is derived (MB = MiB; KubeSpawner reads `M` as MiB too):", "",
         f"- `memory.guarantee` = server peak + the largest kernel peak = {i.server_mb:.0f} + "
-        f"{i.kernel_mb:.0f} (notebook {i.kernel_nb}) = {i.server_mb + i.kernel_mb:.0f} MB, rounded up to "
+        f"{i.kernel_mb:.0f} (notebook {i.kernel_nb}, the larger of its peak alone and in the rehearsal) = "
+        f"{i.server_mb + i.kernel_mb:.0f} MB, rounded up to "
         f"{s['guarantee']} MB: one notebook open at its peak ({n}; the kernel peak is measured).",
         f"- `memory.limit` = server + two kernels at that peak = {i.server_mb:.0f} + 2 × {i.kernel_mb:.0f} = "
         f"{i.server_mb + 2 * i.kernel_mb:.0f} MB, rounded up to {s['limit']} MB: room for the previous "
         f"notebook's kernel until the kernel culling below stops it ({n}). Past the limit the kernel is "
         "killed and JupyterLab says *Kernel restarting*.",
         f"- `cpu.guarantee` = the heaviest notebook's kernel CPU ÷ {BURST_TARGET_S} s = {i.cpu_s:.1f} s "
-        f"(notebook {i.cpu_nb}) ÷ {BURST_TARGET_S} = {i.cpu_s / BURST_TARGET_S:.2f}, "
+        f"(notebook {i.cpu_nb}, the larger of alone and in the rehearsal) ÷ {BURST_TARGET_S} = "
+        f"{i.cpu_s / BURST_TARGET_S:.2f}, "
         f"rounded up to {s['cpu']}: "
         f"a room running that notebook in lockstep still finishes it in about {BURST_TARGET_S} s ({n}). "
         "Rooms rarely run in lockstep; lower it to fit more learners if the rehearsal's times allow.",
@@ -138,7 +147,7 @@ def _config(i: Inputs, s: dict) -> list[str]:
 
 
 def _nodes(i: Inputs, s: dict) -> list[str]:
-    lines = [f"Learners per node (extrapolated from N={i.learners}): memory bound = (node MB − "
+    lines = [f"Learners per node (extrapolated from N={i.learners}; GB = GiB): memory bound = (node MB − "
              f"{SYSTEM_RESERVE_MB} MB for the system, an assumption − {i.hub_mb:.0f} MB hub and proxy, "
              f"measured) ÷ {s['guarantee']} MB; CPU bound = cores ÷ {s['cpu']}.", "",
              "| node | memory bound | CPU bound | learners per node |", "|---|---|---|---:|"]
