@@ -86,6 +86,17 @@ def offsets(learners: int, stagger_s: float, seed: int = 0) -> list[float]:
     return sorted(round(rng.uniform(0, stagger_s), 1) for _ in range(learners))
 
 
+def _versions() -> dict[str, str]:
+    """What the rehearsal ran: JupyterHub, nbgitpuller, JupyterLab and the proxy."""
+    import json
+    from importlib.metadata import version
+
+    found = {name: version(name) for name in ("jupyterhub", "nbgitpuller", "jupyterlab")}
+    package = CHP.parents[1] / "configurable-http-proxy" / "package.json"
+    found["configurable-http-proxy"] = json.loads(package.read_text())["version"] if package.exists() else "?"
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -245,7 +256,8 @@ def rehearse(args: argparse.Namespace) -> int:
         proxy_pid = int((tmp / "state" / "proxy.pid").read_text())
         started.append(procs.Proc(proxy_pid, "proxy", psutil.Process(proxy_pid).create_time()))
         results = asyncio.run(_room(args, url, token, tmp, env, names, sampler))
-        facts = {"learners": args.learners, "notebooks": " ".join(n[:2] for n in names),
+        facts = {"date": time.strftime("%Y-%m-%d"), **_versions(),
+                 "learners": args.learners, "notebooks": " ".join(n[:2] for n in names),
                  "stagger s": args.stagger, "cores": os.cpu_count(),
                  "load average before": round(load_before, 1),
                  "load average after": round(os.getloadavg()[0], 1),
