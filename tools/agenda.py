@@ -265,7 +265,8 @@ def _notes(heads: dict, measured: dict) -> list[str]:
                   "(docs/footprint.md).*", "", "Objectives:", ""]
         lines += [f"{i}. {item}" for i, item in enumerate(objectives(NOTEBOOK_DIR / head["notebook"]), 1)]
         lines.append("")
-        lines += [f"- **{field}:** {text}." for field, text in zip(_FIELDS, NOTES[number], strict=True)]
+        lines += [f"- **{field}:** {text}{'' if text.endswith('?') else '.'}"
+                  for field, text in zip(_FIELDS, NOTES[number], strict=True)]
         lines.append("")
     return lines
 
