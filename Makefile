@@ -137,6 +137,7 @@ learner: $(STAMP)
 
 footprint: $(STAMP)
 	$(PY) -m toolkit run --footprint docs/footprint.md
+	$(MAKE) --no-print-directory guides
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -188,6 +189,7 @@ $(CHP): tools/hub/package.json tools/hub/package-lock.json
 hub-rehearsal: $(HUB_STAMP) $(CHP)
 	$(HUB_VENV)/bin/python -m tools.hub.rehearsal --learners $(LEARNERS) --notebooks $(NOTEBOOKS) \
 	  --stagger $(STAGGER) $(if $(FOOTPRINT),--footprint $(FOOTPRINT),)
+	$(if $(FOOTPRINT),$(MAKE) --no-print-directory guides,)
 
 # The instructor guide's agendas (from the notebooks' headers) and the runbook's sizing (from
 # docs/footprint.md): run after make footprint or a rehearsal with FOOTPRINT=docs/footprint.md.
