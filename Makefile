@@ -33,7 +33,7 @@ define check_python
 @$(1) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "\nThis course needs Python 3.11, 3.12 or 3.13; $(1) is Python %d.%d.%d.\nInstall one (https://www.python.org/downloads/ or `pyenv install 3.12`) and run e.g. `make test PYTHON=python3.12`,\nor use conda, which brings its own Python: `conda env create -f environment.yml`.\n" % v[:3])'
 endef
 
-.PHONY: help footprint lab test test-cpus test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
+.PHONY: help footprint guides hub-rehearsal wheelhouse wheelhouse-check lab test test-cpus test-min test-latest test-pythons lock execute learner lint bench bench-anchors doctor clean
 
 help:
 	@echo "make lab           open the course in JupyterLab (installs everything on first run)"
@@ -46,6 +46,10 @@ help:
 	@echo "make execute       re-run every notebook in place so stored outputs are current"
 	@echo "make learner       write or refresh learner/ (solutions removed) for a workshop"
 	@echo "make footprint     execute the course, write docs/footprint.md (time, memory, CPU)"
+	@echo "make hub-rehearsal a real JupyterHub on 127.0.0.1 with LEARNERS=3 simulated learners"
+	@echo "make guides        regenerate the agendas and the runbook's sizing from docs/footprint.md"
+	@echo "make wheelhouse    every locked wheel and the course's own in wheelhouse/ (offline install)"
+	@echo "make wheelhouse-check  build it, install from it with --no-index, run notebook 00 there"
 	@echo "make lint          ruff"
 	@echo "make bench         speed comparisons in benchmarks/"
 	@echo "make bench-anchors drift against evidently and NannyML, in their own .venv-anchors"
@@ -133,6 +137,7 @@ learner: $(STAMP)
 
 footprint: $(STAMP)
 	$(PY) -m toolkit run --footprint docs/footprint.md
+	$(MAKE) --no-print-directory guides
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -151,3 +156,60 @@ bench-anchors:
 
 clean:
 	rm -rf .venv .venv-min .venv-latest .venv-lock .venv-3.* artifacts learner build *.egg-info
+
+# --- the workshop kit (docs/workshop-runbook.md) -------------------------------------------
+# A real JupyterHub on 127.0.0.1 with simulated learners. .venv-hub holds the course (its lock)
+# plus the hub extra (requirements-hub-lock.txt); the proxy comes from npm, locked by
+# tools/hub/package-lock.json, into .hub/node. `make hub-rehearsal LEARNERS=8 NOTEBOOKS=all
+# FOOTPRINT=docs/footprint.md` is the sizing run (on a quiet machine).
+HUB_VENV  := .venv-hub
+HUB_STAMP := $(HUB_VENV)/.installed-hub
+HUB_LOCK  := requirements-hub-lock.txt
+CHP       := .hub/node/node_modules/.bin/configurable-http-proxy
+LEARNERS  ?= 3
+NOTEBOOKS ?= 00,07
+STAGGER   ?= 10
+FOOTPRINT ?=
+
+$(HUB_STAMP): pyproject.toml $(LOCK) $(HUB_LOCK)
+	$(call check_python,$(PYTHON))
+	test -x $(HUB_VENV)/bin/python || $(PYTHON) -m venv $(HUB_VENV)
+	$(HUB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(HUB_VENV)/bin/python -m pip install --quiet -r $(LOCK) -r $(HUB_LOCK) -e ".[hub]"
+	$(HUB_VENV)/bin/python -m pip check
+	touch $@
+
+$(CHP): tools/hub/package.json tools/hub/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm not found; install Node.js 20 or newer (it brings npm)."; exit 1; }
+	mkdir -p .hub/node
+	cp tools/hub/package.json tools/hub/package-lock.json .hub/node/
+	npm ci --prefix .hub/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+hub-rehearsal: $(HUB_STAMP) $(CHP)
+	$(HUB_VENV)/bin/python -m tools.hub.rehearsal --learners $(LEARNERS) --notebooks $(NOTEBOOKS) \
+	  --stagger $(STAGGER) $(if $(FOOTPRINT),--footprint $(FOOTPRINT),)
+	$(if $(FOOTPRINT),$(MAKE) --no-print-directory guides,)
+
+# The instructor guide's agendas (from the notebooks' headers) and the runbook's sizing (from
+# docs/footprint.md): run after make footprint or a rehearsal with FOOTPRINT=docs/footprint.md.
+guides: $(STAMP)
+	$(PY) -m tools.agenda --write
+	$(PY) -m tools.hub.sizing --write
+
+# The offline fallback: every locked wheel for this Python and platform, the build backend (so
+# `pip install -e .` works offline too) and the course's own wheel, e.g. on a USB stick.
+# Only binary wheels: a learner's laptop must not need a compiler.
+WHEELHOUSE ?= wheelhouse
+SETUPTOOLS_PIN := setuptools==80.9.0
+wheelhouse:
+	$(call check_python,$(PYTHON))
+	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
+	$(PYTHON) -m pip download --quiet --only-binary=:all: -r $(LOCK) $(SETUPTOOLS_PIN) -d $(WHEELHOUSE)
+	$(PYTHON) -m pip wheel --quiet --no-deps -w $(WHEELHOUSE) .
+	@echo "$(WHEELHOUSE)/: $$(ls $(WHEELHOUSE) | wc -l) wheels, $$(du -sh $(WHEELHOUSE) | cut -f1)"
+
+# The route a learner without network takes, checked end to end: build the wheelhouse, install
+# from it alone (--no-index, no pip configuration) into a fresh venv, run notebook 00 there.
+wheelhouse-check: wheelhouse
+	sh tools/wheelhouse_check.sh "$(PYTHON)" "$(WHEELHOUSE)"

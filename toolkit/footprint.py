@@ -19,7 +19,10 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-__all__ = ["footprint_table", "gate_problems", "machine_facts", "write_footprint"]
+__all__ = ["KEEP_FROM", "footprint_table", "gate_problems", "machine_facts", "write_footprint"]
+
+#: Where the section that ``make hub-rehearsal`` writes begins: ``write_footprint`` keeps it.
+KEEP_FROM = "<!-- hub-rehearsal:begin"
 
 _VERSIONS = ("numpy", "pandas", "scipy", "scikit-learn", "matplotlib", "jupyterlab", "ipykernel")
 
@@ -33,13 +36,22 @@ def machine_facts() -> dict[str, str]:
     ['CPU', 'cores', 'memory', 'BLAS']
     """
     facts = {"CPU": _cpu_name(), "cores": str(os.cpu_count()), "memory": _memory(),
-             "BLAS": _blas(), "Python": platform.python_version(), "OS": platform.platform()}
+             "BLAS": _blas(), "Python": platform.python_version(), "OS": platform.platform(),
+             "load average": _load()}
     for dist in _VERSIONS:
         try:
             facts[dist] = version(dist)
         except PackageNotFoundError:
             facts[dist] = "not installed"
     return facts
+
+
+def _load() -> str:
+    """The load averages over 1, 5 and 15 minutes: how busy the machine was (not on Windows)."""
+    try:
+        return ", ".join(f"{load:.1f}" for load in os.getloadavg()) + " (1, 5, 15 min)"
+    except (AttributeError, OSError):
+        return "unknown"
 
 
 def _cpu_name() -> str:
@@ -88,7 +100,12 @@ def footprint_table(runs: Sequence) -> str:
 
 
 def write_footprint(runs: Sequence, path: Path) -> Path:
-    """Write ``path``: the table with the date, the machine and the versions it was measured on."""
+    """Write ``path``: the table with the date, the machine and the versions it was measured on.
+
+    The facts include the load averages at the end of the runs (over 1, 5 and 15 minutes): a
+    wall time measured at load 5 on two cores is not a quiet machine's. The section that
+    ``make hub-rehearsal`` keeps at the end of an existing file (from :data:`KEEP_FROM`) is kept.
+    """
     if not runs:
         raise ValueError("runs must hold at least one NotebookRun; execute a notebook first.")
     path = Path(path)
@@ -103,6 +120,9 @@ def write_footprint(runs: Sequence, path: Path) -> Path:
             "| machine | |", "|---|---|"]
     text += [f"| {k} | {v} |" for k, v in facts.items()]
     text += ["", footprint_table(runs), ""]
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if KEEP_FROM in old:
+        text += [old[old.index(KEEP_FROM):].rstrip("\n"), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(text), encoding="utf-8")
     return path

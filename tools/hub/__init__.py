@@ -1,0 +1,1 @@
+"""The workshop rehearsal: a real JupyterHub with simulated learners (make hub-rehearsal)."""
