@@ -227,15 +227,15 @@ register(Exercise(
 @lru_cache(maxsize=1)
 def _suspects() -> pd.DataFrame:
     """The notebook's suspect labels: out-of-fold logistic regression, the region left out."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    from toolkit.estimators import LogisticRegression
     from toolkit.features import make_preprocessor
     from toolkit.labels import find_suspect_labels
 
     history = _load("history")
     X = history.drop(columns=["churned", "exit_survey_score", "region"])
-    model = make_pipeline(make_preprocessor(X), LogisticRegression(max_iter=1000))
+    model = make_pipeline(make_preprocessor(X), LogisticRegression())
     return find_suspect_labels(X, history["churned"], model, cv=5, seed=0)
 
 

@@ -13,6 +13,8 @@ PRICE_WORDS = ("price", "expensive", "competitor", "roaming")
 GOOD_FIRST_TAGS = ("complaint: price", "new (< 5 months)")
 OTHER_TAGS = ("complaint: billing", "complaint: coverage", "complaint: speed",
               "complaint: service", "no complaint")
+#: The day of the notebook's confirmation: January and February 2025 with their labels.
+FRESH_AS_OF = "2025-03-01"
 
 
 def _history():
@@ -162,10 +164,10 @@ def fresh_predictions():
     """
     import numpy as np
     import pandas as pd
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     from toolkit.datasets import load
+    from toolkit.estimators import LogisticRegression
     from toolkit.features import make_preprocessor
     from toolkit.modeling import case_study_model
 
@@ -181,15 +183,14 @@ def fresh_predictions():
 
     def fit(X, y, drop=()):
         pre = make_preprocessor(X, drop=list(drop), age_reference="month")
-        return make_pipeline(pre, LogisticRegression(C=selected.C, max_iter=1000)).fit(X, y)
+        return make_pipeline(pre, LogisticRegression(C=selected.C)).fit(X, y)
 
     south = (X["region"] == "South").to_numpy()
     y_fixed = y.mask(south & (truth["outcome"] == "downgraded").to_numpy(), 1)
     X_topic = X.assign(complaint_topic=topic_of(X["last_complaint"]))
-    labels = load("production_labels")
-    known = labels[labels["label_available_from"] <= "2025-03-01"]
-    fresh = load("production").merge(known[["customer_id", "month", "churned"]],
-                                      on=["customer_id", "month"])
+    known = load("production_labels", as_of=FRESH_AS_OF)
+    fresh = load("production", as_of=FRESH_AS_OF).merge(known[["customer_id", "month", "churned"]],
+                                                        on=["customer_id", "month"])
     X_fresh = fresh.drop(columns="churned")
     old = fit(X, y).predict_proba(X_fresh)[:, 1] >= selected.threshold
     new_model = fit(X_topic, y_fixed, drop=["last_complaint"])
