@@ -8,6 +8,7 @@ from the data with :func:`value_curve`, so they cannot drift.
 from functools import lru_cache
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 CANDIDATES = ("logistic regression", "decision tree", "random forest", "gradient boosting")
 
@@ -151,4 +152,30 @@ register(Exercise(
     explanation="The curves have nearly met and the validation curve gains little from more "
                 "rows, so more of the same will not help much; a more informative feature will. "
                 "Notebook 06 finds one.",
+))
+
+
+register_quiz(Quiz(
+    "5.q1",
+    "Suppose the model had done worse on the test months than out of fold. A colleague proposes "
+    "to try a few other thresholds and values of `C` on the test months and keep the best. "
+    "What is wrong with that?",
+    options={"a": "Nothing: the test months are the most honest data, so they give the most "
+                  "honest choice.",
+             "b": "The test score would then reward the choice made on it: it would no longer "
+                  "say how the model does on new customers.",
+             "c": "Nothing, as long as only the threshold changes and the model stays.",
+             "d": "Nothing, if the choice is made by cross-validation within the test months."},
+    correct="b",
+    feedback={
+        "a": "The test months are honest only while nothing is chosen on them. Each choice made "
+             "there fits their quirks a little, and the score they give becomes optimistic.",
+        "b": "Right: a test set is used once, to measure a decision already written down. To "
+             "choose again, go back to the folds of the training months, and keep new months "
+             "(production, notebook 08) for the next honest measurement.",
+        "c": "The threshold is chosen from data as much as `C` is: picking it on the test months "
+             "makes the test value optimistic in the same way.",
+        "d": "Cross-validating inside the test months still uses them to choose, and then no "
+             "untouched data is left to measure the choice.",
+    },
 ))
