@@ -102,3 +102,19 @@ def test_a_saved_case_study_model_loads_with_the_trusted_types(tmp_path):
     assert ours <= set(features.TRUSTED_TYPES)
     loaded = sio.load(path, trusted=untrusted)
     np.testing.assert_array_equal(loaded.predict_proba(X), pipeline.predict_proba(X))
+
+
+def test_fit_runs_the_linear_algebra_on_one_thread(data, monkeypatch):
+    # small fits gain nothing from BLAS threads, and on a busy machine they slow them down
+    from threadpoolctl import threadpool_info
+
+    seen = []
+
+    def spy(self, X, y, sample_weight=None):
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return self
+
+    monkeypatch.setattr(SklearnLogisticRegression, "fit", spy)
+    X, y = data
+    LogisticRegression().fit(X, y)
+    assert seen == [{1}]

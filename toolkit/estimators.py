@@ -41,10 +41,10 @@ __all__ = ["LogisticRegression"]
 class LogisticRegression(_SklearnLogisticRegression):
     """scikit-learn's L2-regularised logistic regression, converged and scored row by row.
 
-    Everything is inherited (``fit``, ``predict``, ``predict_proba``, ``coef_``, sample
-    weights) except two defaults and how a row's score is added up; see the module text for
-    why. A pipeline built with ``make_pipeline`` names this step ``"logisticregression"``, as
-    it would scikit-learn's.
+    Everything is inherited (``predict``, ``predict_proba``, ``coef_``, sample weights)
+    except two defaults, how a row's score is added up (see the module text for why), and
+    ``fit`` running on one BLAS thread. A pipeline built with ``make_pipeline`` names this
+    step ``"logisticregression"``, as it would scikit-learn's.
 
     Parameters
     ----------
@@ -76,6 +76,32 @@ class LogisticRegression(_SklearnLogisticRegression):
                  solver: str = "newton-cholesky", max_iter: int = 100):
         super().__init__(C=C, class_weight=class_weight, tol=tol, solver=solver,
                          max_iter=max_iter)
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> LogisticRegression:
+        """Fit as scikit-learn does, with the linear algebra on one thread.
+
+        The course's fits are small (thousands of rows, dozens of columns): a second BLAS
+        thread saves nothing there, and on a busy laptop the threads wait on each other and
+        make one fit many times slower.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training rows.
+        y : array-like of shape (n_samples,)
+            Their labels.
+        sample_weight : array-like of shape (n_samples,), optional
+            A weight per row.
+
+        Returns
+        -------
+        LogisticRegression
+            The fitted model (``self``).
+        """
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return super().fit(X, y, sample_weight=sample_weight)
 
     def decision_function(self, X: Any) -> np.ndarray:
         """Each row's score ``x · coef + intercept``, added up the same way for every row.
