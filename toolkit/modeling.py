@@ -405,7 +405,7 @@ def case_study_decision() -> dict[str, float]:
     """Notebook 05's decision derived again from the data, as :data:`CASE_STUDY_DECISION` holds it.
 
     ``C`` is the best of :data:`CASE_STUDY_GRID` by average precision on month-ordered folds of
-    January-September 2024 (about 20 fits, done once per session); ``threshold`` and
+    January-September 2024 (one fit per value and fold, done once per session); ``threshold`` and
     ``oof_value`` (EUR) are the most valuable threshold for the scope's economics on the
     out-of-fold predictions of the validation months.
 
