@@ -133,3 +133,13 @@ def test_4_6(data):
     assert f"South has {int((history['region'] == 'South').sum())} customers" in check(
         "4.6", "all of south").message
     assert "the right list when you know no cause" in check("4.6", "top suspects").message
+
+
+def test_quiz_4_q1_numbers_are_cohens_kappa():
+    from toolkit.exercise_bank import nb04
+
+    first, second = nb04.QUIZ_PAIR
+    observed, chance, kappa = nb04.quiz_pair_agreement()
+    assert (len(first), sum(first), sum(second), observed) == (100, 10, 10, 0.9)
+    assert kappa == pytest.approx(cohen_kappa_score(first, second))
+    assert chance == pytest.approx(0.82)

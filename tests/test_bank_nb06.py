@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from toolkit.exercise_bank import nb06
 from toolkit.exercises import check
@@ -80,3 +81,18 @@ def test_fresh_months_count_and_its_mistakes():
     for wrong, words in zip(mistakes, ["every churner", "other off-diagonal"], strict=True):
         assert words in check("6.5", wrong).message
     assert expected == int(_stored_text("caught_now = "))
+
+
+def test_quiz_6_q1_interval_is_the_one_error_slices_reports():
+    import pandas as pd
+
+    from toolkit.error_analysis import error_slices
+
+    size, errors = nb06.QUIZ_SLICE["size"], nb06.QUIZ_SLICE["errors"]
+    df = pd.DataFrame({"part": ["slice"] * size + ["rest"] * size})
+    y_true = np.zeros(2 * size, dtype=int)
+    y_pred = np.r_[np.ones(errors, dtype=int), np.zeros(2 * size - errors, dtype=int)]
+    row = error_slices(df, y_true, y_pred, by="part").set_index("part").loc["slice"]
+    low, high = nb06.quiz_slice_interval()
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(low), pytest.approx(high))
+    assert low > nb06.QUIZ_SLICE["overall"]  # the right option (b) says so

@@ -655,4 +655,5 @@ def test_trusted_types_name_the_encoders_where_they_live():
     # a saved model records these paths: moving a class would break loading older models
     assert features.TRUSTED_TYPES == [f"toolkit._encoders.{name}" for name in (
         "BagOfWords", "DateEncoder", "FrequencyEncoder", "Imputer", "MissingAsNaN",
-        "RareLevelOneHot", "SeededTargetEncoder", "ToNumber")]
+        "RareLevelOneHot", "SeededTargetEncoder", "ToNumber")] + [
+        "toolkit.estimators.LogisticRegression"]

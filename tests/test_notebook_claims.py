@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from toolkit import datasets, features, labels
@@ -127,3 +128,33 @@ def test_03_the_survey_scores_below_the_leakage_score_yet_is_flagged():
     text = _markdown("03_features_by_dtype.ipynb")
     assert ("The survey tops the list, yet its score alone stays below the level `check_leakage` "
             "calls too good to be true (`features.LEAKAGE_SCORE`)") in text
+
+
+# --- No spoilers: before notebook 08, production is loaded as the company had it then -------
+
+# 07 (deployment, owned elsewhere) loads the whole file too; it is left to its owner.
+EARLY = sorted(p.name for p in NOTEBOOKS.glob("0[0-6]_*.ipynb"))
+_PRODUCTION_LOAD = re.compile(r'load\("(production(?:_labels)?)"(.*?)\)')
+
+
+def _production_loads(text):
+    return [(name, re.search(r'as_of="(\d{4}-\d{2}-\d{2})"', rest))
+            for name, rest in _PRODUCTION_LOAD.findall(text)]
+
+
+@pytest.mark.parametrize("name", EARLY)
+def test_before_08_production_is_loaded_before_any_event(name):
+    cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    first_event = datasets.load("events")["start_month"].min()
+    for dataset, as_of in _production_loads(code):
+        assert as_of, f"{name} loads {dataset!r} without as_of: it would show later months' events"
+        assert as_of.group(1) <= f"{first_event}-01", f"{name}: {dataset} as of {as_of.group(1)}"
+        loaded = datasets.load(dataset, as_of=as_of.group(1))
+        assert "5G Max" not in loaded.get("plan", pd.Series(dtype="category")).cat.categories
+
+
+def test_the_spoiler_check_sees_a_load_without_as_of():
+    assert _production_loads('datasets.load("production")') == [("production", None)]
+    found = _production_loads('load("production_labels", as_of="2025-03-01")')
+    assert found[0][1].group(1) == "2025-03-01"

@@ -127,3 +127,19 @@ def test_without_widgets_the_quiz_is_text(monkeypatch):
     bundle = quiz("0.q1")._repr_mimebundle_()
     assert list(bundle) == ["text/plain"]
     assert "exercises.answer_quiz('0.q1', ...)" in bundle["text/plain"]
+
+
+def test_every_banked_quiz_is_shown_in_its_own_notebook():
+    # the balance test covers 01-10; this one also covers 00, and a quiz shown in another notebook
+    import json
+    import re
+    from pathlib import Path
+
+    shown = {}
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for quiz_id in re.findall(r'exercises\.quiz\("(\d+\.q\d+)"\)', code):
+            shown[quiz_id] = int(path.name[:2])
+    assert set(shown) == set(QUIZZES)
+    assert all(int(q.split(".")[0]) == number for q, number in shown.items())

@@ -23,7 +23,8 @@ import pandas as pd
 
 from toolkit._validation import check_labels, check_probability, check_same_length
 
-__all__ = ["OUTCOMES", "CampaignEconomics", "business_value", "outcome_values"]
+__all__ = ["OUTCOMES", "CampaignEconomics", "business_value", "outcome_values",
+           "value_by_threshold"]
 
 #: The four outcomes of a yes/no decision, in the order of the business-value mapping.
 OUTCOMES = ("tp", "fp", "fn", "tn")
@@ -154,3 +155,42 @@ def business_value(y_true: Any, y_pred: Any, values: Any) -> float:
     counts = {"tp": np.sum(true & said), "fp": np.sum(~true & said),
               "fn": np.sum(true & ~said), "tn": np.sum(~true & ~said)}
     return float(sum(int(counts[k]) * values[k] for k in OUTCOMES))
+
+
+def value_by_threshold(y_true: Any, proba: Any, values: Any,
+                       thresholds: Any = None) -> pd.DataFrame:
+    """:func:`toolkit.error_analysis.threshold_curve` plus the euros each threshold is worth.
+
+    Also available as ``modeling.value_by_threshold``, where notebook 05 uses it.
+
+    Parameters
+    ----------
+    y_true : array-like of 0/1
+        True labels.
+    proba : array-like of float
+        Predicted probability of class 1.
+    values : mapping or CampaignEconomics
+        Euros per outcome ``{"tp", "fp", "fn", "tn"}`` (see :func:`business_value`).
+    thresholds : array-like of float, optional
+        Default: 0.01, 0.02, ..., 0.99.
+
+    Returns
+    -------
+    DataFrame
+        The threshold curve with a last column ``value`` (euros, sum of count x value).
+
+    Examples
+    --------
+    >>> table = value_by_threshold([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9],
+    ...                            {"tp": 60, "fp": -30, "fn": 0, "tn": 0}, thresholds=[0.3, 0.5])
+    >>> table[["threshold", "tp", "fp", "value"]]
+       threshold  tp  fp  value
+    0        0.3   2   1   90.0
+    1        0.5   1   1   30.0
+    """
+    from toolkit.diagnostics import threshold_curve
+
+    money = outcome_values(values)
+    curve = threshold_curve(y_true, proba, thresholds)
+    curve["value"] = sum(curve[k].astype(float) * money[k] for k in OUTCOMES)
+    return curve

@@ -48,6 +48,7 @@ from toolkit._encoders import (
 )
 from toolkit._parsing import MISSING_TOKENS, check_frame
 from toolkit._validation import check_columns, check_dataframe, check_one_of
+from toolkit.estimators import LogisticRegression
 from toolkit.feature_types import (
     ID_UNIQUE_SHARE,
     KINDS,
@@ -101,12 +102,12 @@ __all__ = [
 #: One-hot levels seen in less than this share of training rows are grouped as "infrequent".
 RARE_LEVEL_SHARE = 0.01
 
-#: The transformer classes (of :mod:`toolkit._encoders`) a saved preprocessor may hold, as skops
-#: names them: what ``skops.io.load(..., trusted=TRUSTED_TYPES)`` must trust beyond
-#: scikit-learn's own types.
+#: The course's classes a saved model may hold, as skops names them: the transformers of
+#: :mod:`toolkit._encoders` and the logistic regression of :mod:`toolkit.estimators`. What
+#: ``skops.io.load(..., trusted=TRUSTED_TYPES)`` must trust beyond scikit-learn's own types.
 TRUSTED_TYPES = [f"{cls.__module__}.{cls.__qualname__}" for cls in (
     BagOfWords, DateEncoder, FrequencyEncoder, Imputer, MissingAsNaN, RareLevelOneHot,
-    SeededTargetEncoder, ToNumber)]
+    SeededTargetEncoder, ToNumber, LogisticRegression)]
 
 
 # --- the preprocessor --------------------------------------------------------------------------

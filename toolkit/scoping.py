@@ -24,10 +24,17 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validation import check_dataframe, check_one_of
-from toolkit.economics import OUTCOMES, CampaignEconomics, business_value, outcome_values
+from toolkit.economics import (
+    OUTCOMES,
+    CampaignEconomics,
+    business_value,
+    outcome_values,
+    value_by_threshold,
+)
 
 __all__ = ["CHECKLIST", "OUTCOMES", "CampaignEconomics", "ProjectScope", "business_value",
-           "case_study_scope", "ml_fit_checklist", "outcome_values", "rule_predictions"]
+           "case_study_scope", "ml_fit_checklist", "outcome_values", "rule_predictions",
+           "value_by_threshold"]
 
 #: Below this share of positives (or above one minus it) accuracy hides a useless model.
 SKEWED_TARGET = 0.3

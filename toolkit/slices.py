@@ -84,8 +84,11 @@ def bin_column(column: pd.Series, n_bins: int,
         else:
             as_float = column.to_numpy(dtype=float, na_value=np.nan)
         quantile = np.nanquantile if missing.any() else np.quantile  # same edges, no NaN pass
-        edges = np.unique(quantile(as_float, np.linspace(0, 1, n_bins + 1)))
-        codes = np.searchsorted(edges[1:-1], as_float, side="right")
+        # The same quantiles as on the column itself (they are order statistics), but numpy
+        # finds them several times faster in a sorted copy (ours to reorder) than in the column.
+        edges = np.unique(quantile(np.sort(as_float), np.linspace(0, 1, n_bins + 1),
+                                   overwrite_input=True))
+        codes = _bin_codes(as_float, edges[1:-1])
         shown = edges.astype("int64").astype("datetime64[ns]") if is_date else edges
         labels = [f"[{_fmt(lo)}, {_fmt(hi)})" for lo, hi in zip(shown[:-2], shown[1:-1], strict=True)]
         labels.append(f"[{_fmt(shown[-2])}, {_fmt(shown[-1])}]")
@@ -106,6 +109,19 @@ def bin_column(column: pd.Series, n_bins: int,
         codes = np.where(missing, len(labels), codes)
         labels.append(MISSING)
     return codes, labels
+
+
+def _bin_codes(values: np.ndarray, inner_edges: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(inner_edges, values, side="right")`` for the few edges of a binning.
+
+    One comparison per edge counts the edges at or below each value: with at most a few dozen
+    edges this is several times faster than a binary search per value. A missing value gets 0
+    (its caller gives it a bin of its own).
+    """
+    codes = np.zeros(len(values), dtype=np.min_scalar_type(len(inner_edges)))
+    for edge in inner_edges:
+        codes += values >= edge
+    return codes
 
 
 #: How many leading values :func:`_more_distinct_than` looks at before counting the whole column.

@@ -95,13 +95,15 @@ def find_weak_slices(X: pd.DataFrame, y_true: Any, y_pred: Any, *, max_features:
         raise ValueError("y_pred has no errors: there is no weak slice to find.")
 
     coded = [bin_column(X[name], bins) for name in X.columns]
+    # Codes in the smallest integer type, once: the search then combines bytes, not int64s.
+    small = [codes.astype(np.min_scalar_type(len(labels))) for codes, labels in coded]
     overall = errors.mean()
     wrong_rows = np.flatnonzero(errors)  # errors are few: count them on their own rows only
     found = []  # (columns, cell shape, cells kept, sizes, errors) per combination
     for k in range(1, min(max_features, X.shape[1]) + 1):
         for combo in combinations(range(X.shape[1]), k):
             shape = [len(coded[j][1]) for j in combo]
-            cell = _cells([coded[j][0] for j in combo], shape)
+            cell = _cells([small[j] for j in combo], shape)
             size = np.bincount(cell, minlength=int(np.prod(shape)))
             keep = np.flatnonzero(size >= support)
             if len(keep):
@@ -138,8 +140,8 @@ def find_weak_slices(X: pd.DataFrame, y_true: Any, y_pred: Any, *, max_features:
 
 def _cells(codes: list[np.ndarray], shape: list[int]) -> np.ndarray:
     """Each row's cell in the grid of ``shape`` (row-major), in the smallest integer type."""
-    dtype = np.min_scalar_type(int(np.prod(shape)))
-    cell = codes[0].astype(dtype)
+    dtype = np.min_scalar_type(int(np.prod(shape)) - 1)
+    cell = codes[0].astype(dtype)  # always a copy: the cell is built in place
     for column, width in zip(codes[1:], shape[1:], strict=True):
         cell *= dtype.type(width)
         cell += column.astype(dtype, copy=False)

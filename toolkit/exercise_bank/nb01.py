@@ -1,6 +1,7 @@
 """Exercises of notebook 01 (scoping)."""
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 from toolkit.scoping import CHECKLIST, CampaignEconomics, ProjectScope, case_study_scope
 
 register(Exercise(
@@ -135,4 +136,41 @@ register(Exercise(
     explanation=f"{_finance().break_even_precision:.0%} of the flagged customers must churn "
                 "before the offers pay: a rule or a model at 50 % precision would lose money "
                 "under the finance team's numbers.",
+))
+
+
+#: Quiz 1.q1's premise: the share of churners, and the accuracy a vendor reports.
+QUIZ_CHURN_SHARE = 0.20
+QUIZ_VENDOR_ACCURACY = 0.82
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
+
+
+_FLOOR = 1 - QUIZ_CHURN_SHARE  # what always answering "stays" scores
+
+register_quiz(Quiz(
+    "1.q1",
+    f"A vendor's churn model scores {_pct(QUIZ_VENDOR_ACCURACY)} accuracy on customers of whom "
+    f"{_pct(QUIZ_CHURN_SHARE)} churn. What can you conclude?",
+    options={"a": "It is a good model: it is right about more than four customers in five.",
+             "b": "Nothing yet: ask how many churners it finds and what its offers are worth.",
+             "c": f"It is a poor model: {_pct(1 - QUIZ_VENDOR_ACCURACY)} of its answers are wrong.",
+             "d": "It is far better than chance, since a coin flip scores 50 %."},
+    correct="b",
+    feedback={
+        "a": f"Always answering *stays* is right about {_pct(_FLOOR)} of the customers and finds "
+             f"no churner. {_pct(QUIZ_VENDOR_ACCURACY)} is only "
+             f"{100 * (QUIZ_VENDOR_ACCURACY - _FLOOR):.0f} points above that floor, and could "
+             "come from a model that finds almost nobody.",
+        "b": f"Right: with {_pct(QUIZ_CHURN_SHARE)} churners, always *stays* already scores "
+             f"{_pct(_FLOOR)}. Accuracy cannot tell a useful model from a lazy one here; recall, "
+             "precision and the value of the offers can.",
+        "c": f"Whether {_pct(1 - QUIZ_VENDOR_ACCURACY)} of errors is a lot depends on what the "
+             "errors cost and on what the floor scores. Compare with the baselines before "
+             "judging.",
+        "d": f"A coin is a floor, but not the highest one: always *stays* ignores the customer "
+             f"too and scores {_pct(_FLOOR)}. A model must beat the highest floor.",
+    },
 ))

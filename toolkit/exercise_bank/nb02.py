@@ -1,6 +1,7 @@
 """Exercises of notebook 02 (data and baselines)."""
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 
 def _penguin_shares():
@@ -118,4 +119,27 @@ register(Exercise(
            "Which part of a project does their work produce: the model's inputs, or its labels?"),
     explanation="The annotators label an outcome they can see, so their accuracy measures how "
                 "good our labels can be. A model trained on noisier labels learns their noise.",
+))
+
+
+register_quiz(Quiz(
+    "2.q1",
+    "McNemar's test gives the model's gain over always *stays* a small p-value (below 0.05). "
+    "Which statement is right?",
+    options={"a": "The chance that the model is no better than the baseline is below 5 %.",
+             "b": "If the model were no better, a gain this large would rarely come by luck.",
+             "c": "The gain is large: the smaller the p-value, the bigger the improvement.",
+             "d": "On a test set ten times larger, the p-value would stay about the same."},
+    correct="b",
+    feedback={
+        "a": "Tempting, but the p-value is computed *assuming* the model is no better; it says "
+             "how surprising the data would be then, not how likely that assumption is.",
+        "b": "Right: the p-value says whether the gain can be told from luck, not how big it "
+             "is. The interval of the difference says how big, and the scope's money says "
+             "whether that size is worth having.",
+        "c": "A tiny gain measured on very many customers gets a tiny p-value too. Read the "
+             "size of the gain from its interval, and judge it in the business's units.",
+        "d": "The same gain on more customers is harder to explain by luck, so the p-value "
+             "shrinks. That is why a p-value cannot measure the size of an effect.",
+    },
 ))

@@ -11,6 +11,7 @@ from functools import lru_cache
 import numpy as np
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 _KINDS = ("numeric", "boolean", "datetime", "categorical", "high_cardinality", "text",
           "identifier", "constant", "mostly_missing")
@@ -360,4 +361,28 @@ register(Exercise(
         "trend to extrapolate) that is defensible; if you wanted a trend, you would set its "
         "kind to 'numeric' in the table before calling make_preprocessor."),
     activity="do",
+))
+
+
+register_quiz(Quiz(
+    "3.q1",
+    "A colleague adds a column `retention_call_outcome`, and the ROC AUC on the test months "
+    "jumps by ten points. The test months played no part in training. What do you ask first?",
+    options={"a": "Nothing: the test months are untouched, so the gain is real.",
+             "b": "Would we know this value at prediction time, before the customer decides?",
+             "c": "Is its ROC AUC alone under `features.LEAKAGE_SCORE`? Then it is safe.",
+             "d": "Does the model overfit? Add regularisation and see if the gain survives."},
+    correct="b",
+    feedback={
+        "a": "The test months were labelled and recorded the same way as the training months: "
+             "if the column is filled because of the outcome there too, the test set repeats "
+             "the leak instead of exposing it.",
+        "b": "Right: a call about retention happens once a customer is already leaving. A "
+             "column that only exists after the outcome makes the test score brilliant and "
+             "vanishes in production.",
+        "c": "The exit survey scored below `LEAKAGE_SCORE` on its own and was still a leak: "
+             "how a column is filled gives it away, not only how well it predicts.",
+        "d": "Regularisation tames a model that learns noise. A leaky column is no noise: it "
+             "is the answer itself, and every model will use it, regularised or not.",
+    },
 ))

@@ -11,6 +11,7 @@ from functools import cache, lru_cache
 import pandas as pd
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 REGIONS = ("North", "South", "East", "West", "Central")
 #: Exercise 4.2: the candidate guideline wordings, by letter.
@@ -227,15 +228,15 @@ register(Exercise(
 @lru_cache(maxsize=1)
 def _suspects() -> pd.DataFrame:
     """The notebook's suspect labels: out-of-fold logistic regression, the region left out."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    from toolkit.estimators import LogisticRegression
     from toolkit.features import make_preprocessor
     from toolkit.labels import find_suspect_labels
 
     history = _load("history")
     X = history.drop(columns=["churned", "exit_survey_score", "region"])
-    model = make_pipeline(make_preprocessor(X), LogisticRegression(max_iter=1000))
+    model = make_pipeline(make_preprocessor(X), LogisticRegression())
     return find_suspect_labels(X, history["churned"], model, cv=5, seed=0)
 
 
@@ -334,4 +335,50 @@ register(Exercise(
         "reason, so a checker confirms them quickly, and the budget left over goes to the top "
         "suspects. Fixing the cause (sharing the guideline) stops new wrong labels too."),
     activity="decide",
+))
+
+
+#: Quiz 4.q1's two annotators: 100 customers, each labels 10 of them "churned", and they agree
+#: on 90 (5 churners and 85 stayers in common).
+QUIZ_PAIR = ([1] * 5 + [1] * 5 + [0] * 5 + [0] * 85, [1] * 5 + [0] * 5 + [1] * 5 + [0] * 85)
+
+
+def quiz_pair_agreement() -> tuple[float, float, float]:
+    """Quiz 4.q1's pair: observed agreement, agreement expected by chance, Cohen's kappa."""
+    first, second = QUIZ_PAIR
+    n = len(first)
+    observed = sum(a == b for a, b in zip(first, second, strict=True)) / n
+    p1, p2 = sum(first) / n, sum(second) / n
+    chance = p1 * p2 + (1 - p1) * (1 - p2)
+    return observed, chance, (observed - chance) / (1 - chance)
+
+
+_OBSERVED, _CHANCE, _KAPPA = quiz_pair_agreement()
+
+register_quiz(Quiz(
+    "4.q1",
+    f"Two annotators label the same {len(QUIZ_PAIR[0])} customers. Each calls "
+    f"{sum(QUIZ_PAIR[0])} of them churners, and they agree on {100 * _OBSERVED:.0f} % of the "
+    "customers. "
+    "How good is their agreement?",
+    options={"a": f"Excellent: they agree on {100 * _OBSERVED:.0f} % of the customers.",
+             "b": "Moderate: most of that agreement would happen by chance at these rates.",
+             "c": f"Poor: disagreeing on one customer in {round(1 / (1 - _OBSERVED))} is too much "
+                  "for any labels.",
+             "d": "It cannot be judged without each customer's true outcome."},
+    correct="b",
+    feedback={
+        "a": f"Two annotators who each say *stays* "
+             f"{100 * (1 - sum(QUIZ_PAIR[0]) / len(QUIZ_PAIR[0])):.0f} % of the time, at random, "
+             f"would already agree on {100 * _CHANCE:.0f} % of the customers. "
+             "The plain share of agreement flatters them.",
+        "b": f"Right: chance alone gives {100 * _CHANCE:.0f} % agreement at these rates, so "
+             "Cohen's kappa "
+             f"is ({_OBSERVED:.2f} - {_CHANCE:.2f}) / (1 - {_CHANCE:.2f}) = {_KAPPA:.2f}: their "
+             "agreement beyond chance is less than half of what it could be.",
+        "c": "The share of disagreements alone cannot say that: compare it with what chance "
+             "gives. Kappa does, and here it is moderate rather than poor.",
+        "d": "Agreement is measured between the annotators, with no answer key: kappa compares "
+             "how often they agree with how often they would by chance.",
+    },
 ))

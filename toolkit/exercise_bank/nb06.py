@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 #: The complaint topics as word lists (the notebook hands these over after Exercise 6.1).
 TOPICS = {"price": "price|expensive|roaming", "billing": "invoice|charged twice|bill higher",
@@ -13,6 +14,8 @@ PRICE_WORDS = ("price", "expensive", "competitor", "roaming")
 GOOD_FIRST_TAGS = ("complaint: price", "new (< 5 months)")
 OTHER_TAGS = ("complaint: billing", "complaint: coverage", "complaint: speed",
               "complaint: service", "no complaint")
+#: The day of the notebook's confirmation: January and February 2025 with their labels.
+FRESH_AS_OF = "2025-03-01"
 
 
 def _history():
@@ -162,10 +165,10 @@ def fresh_predictions():
     """
     import numpy as np
     import pandas as pd
-    from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     from toolkit.datasets import load
+    from toolkit.estimators import LogisticRegression
     from toolkit.features import make_preprocessor
     from toolkit.modeling import case_study_model
 
@@ -181,15 +184,14 @@ def fresh_predictions():
 
     def fit(X, y, drop=()):
         pre = make_preprocessor(X, drop=list(drop), age_reference="month")
-        return make_pipeline(pre, LogisticRegression(C=selected.C, max_iter=1000)).fit(X, y)
+        return make_pipeline(pre, LogisticRegression(C=selected.C)).fit(X, y)
 
     south = (X["region"] == "South").to_numpy()
     y_fixed = y.mask(south & (truth["outcome"] == "downgraded").to_numpy(), 1)
     X_topic = X.assign(complaint_topic=topic_of(X["last_complaint"]))
-    labels = load("production_labels")
-    known = labels[labels["label_available_from"] <= "2025-03-01"]
-    fresh = load("production").merge(known[["customer_id", "month", "churned"]],
-                                      on=["customer_id", "month"])
+    known = load("production_labels", as_of=FRESH_AS_OF)
+    fresh = load("production", as_of=FRESH_AS_OF).merge(known[["customer_id", "month", "churned"]],
+                                                        on=["customer_id", "month"])
     X_fresh = fresh.drop(columns="churned")
     old = fit(X, y).predict_proba(X_fresh)[:, 1] >= selected.threshold
     new_model = fit(X_topic, y_fixed, drop=["last_complaint"])
@@ -232,4 +234,48 @@ register(Exercise(
            "Count the rows where the fixed model is right and the old one is wrong."),
     explanation="That off-diagonal cell, against the few churners the fix lost, is what "
                 "McNemar's test weighs: on months no fix has seen, the fix holds.",
+))
+
+
+#: Quiz 6.q1's slice: its size and errors, and the rows and overall error rate around it.
+QUIZ_SLICE = {"size": 40, "errors": 14, "rows": 4000, "overall": 0.18}
+
+
+def quiz_slice_interval() -> tuple[float, float]:
+    """The 95 % Wilson interval of Quiz 6.q1's slice (the interval ``error_slices`` reports)."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(QUIZ_SLICE["errors"], QUIZ_SLICE["size"]).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+_LOW, _HIGH = quiz_slice_interval()
+_RATE = QUIZ_SLICE["errors"] / QUIZ_SLICE["size"]
+
+register_quiz(Quiz(
+    "6.q1",
+    f"Out of {QUIZ_SLICE['rows']:,} customers with an overall error rate of "
+    f"{QUIZ_SLICE['overall']:.2f}, a slice of {QUIZ_SLICE['size']} customers has an error rate "
+    f"of {_RATE:.2f}, with a 95 % interval from {_LOW:.2f} to {_HIGH:.2f}. Which statements "
+    "are right? (Choose every one that is.)",
+    options={"a": f"The slice's true error rate is {_RATE:.2f}.",
+             "b": "The slice is probably worse than average: its whole interval lies above the "
+                  "overall rate.",
+             "c": "Fixing this slice completely would cut the overall error rate a lot.",
+             "d": "A slice ten times larger with the same error rate would have a narrower "
+                  "interval."},
+    correct=("b", "d"),
+    feedback={
+        "a": f"{_RATE:.2f} is what {QUIZ_SLICE['size']} customers happened to show; the true rate "
+             f"could be anywhere from about {_LOW:.2f} to {_HIGH:.2f}. Read the interval, not "
+             "only the point.",
+        "b": f"Right: even the low end ({_LOW:.2f}) is above {QUIZ_SLICE['overall']:.2f}, so the "
+             "slice is unlikely to be average by luck.",
+        "c": f"The slice holds {QUIZ_SLICE['size'] / QUIZ_SLICE['rows']:.0%} of the customers: "
+             f"removing all of its {QUIZ_SLICE['errors']} errors lowers the overall rate by "
+             f"{QUIZ_SLICE['errors'] / QUIZ_SLICE['rows']:.3f} at most. Weigh a slice by gap "
+             "times share, as the prioritisation table does.",
+        "d": "Right: more customers measure the same rate more precisely, and the interval "
+             "shrinks roughly with the square root of the size.",
+    },
 ))
