@@ -70,9 +70,10 @@ def test_claims_the_notebook_makes_in_words():
     assert value.loc["2025-09-01", "static"] > value.loc["2025-08-01", "static"]
     late = recall.loc["2025-10-01":]
     assert (late.max(axis=1) - late["static"] > 0.08).all()
-    # "the money barely tells them apart" (drift with and without the data gate, August on)
+    # "money alone does not show the harm ... the ungated model lost nothing on them"
+    # (drift with and without the data gate, August on)
     pair = value.loc["2025-08-01":, ["drift, no gate", "drift, data gate"]].sum()
-    assert abs(pair.iloc[0] - pair.iloc[1]) < 0.01 * pair.iloc[1]
+    assert pair.iloc[0] >= pair.iloc[1]
     # both drift policies retrain in August; only the gated one leaves July out
     aug = table[(table["month"] == "2025-08-01")].set_index("policy")
     assert aug.loc[["drift, no gate", "drift, data gate"], "retrained"].all()
@@ -116,7 +117,7 @@ def test_claims_about_the_champion_challenger_gate():
     # what each refusal did, month by month, against the ungated schedule
     value = result.table.pivot(index="month", columns="policy", values="value")
     gap = value["every 3 months, gated"] - value["every 3 months"]
-    assert gap["2025-03-01"] < 0 < gap["2025-04-01"] and gap["2025-05-01"] > 0
+    assert (gap["2025-03-01":"2025-05-01"] > 0).all()  # the refused March model earned less
     assert (gap.loc["2025-06-01":] <= 0).all() and (gap[["2025-06-01", "2025-12-01"]] < 0).all()
     # "for Nimbus a churner reached is worth more than a wasted offer costs"
     worth = case_study_scope().economics.outcome_values()

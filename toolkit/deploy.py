@@ -130,9 +130,10 @@ def case_study_card(selected: Any = None) -> ModelCard:
 
     Examples
     --------
+    >>> from toolkit.modeling import CASE_STUDY_DECISION
     >>> card = case_study_card()
-    >>> card.threshold, list(card.metrics)[:2], card.business_value["fp"]
-    (0.3, ['average_precision', 'roc_auc'], -30.0)
+    >>> card.threshold == CASE_STUDY_DECISION["threshold"], list(card.metrics)[:2], card.business_value["fp"]
+    (True, ['average_precision', 'roc_auc'], -30.0)
     """
     from sklearn.metrics import average_precision_score, precision_score, recall_score, roc_auc_score
 

@@ -9,12 +9,13 @@ What notebook 09 calls lives in three files, so that each stays short enough to 
   scikit-learn classifier and threshold;
 - :mod:`toolkit.backtest_result`: what it returns (:class:`BacktestResult`: the table, the
   models, the gates' decisions) and :func:`plot_backtest`;
-- here: the case study, notebook 05's model refitted under six policies
+- here: the case study, notebook 05's model refitted under seven policies
   (:func:`case_study_backtest`).
 
+>>> from toolkit.modeling import CASE_STUDY_DECISION
 >>> Policy("static").describe()
 'static: never retrain; the first model stays in service'
->>> case_study_model()[-1].C == 10.0
+>>> case_study_model()[-1].C == CASE_STUDY_DECISION["C"]
 True
 """
 
@@ -48,20 +49,17 @@ CASE_STUDY_RETRAIN_COST = 500.0
 def case_study_model():
     """Notebook 05's unfitted pipeline, with 05's ``C``, for the columns a request carries.
 
-    Two changes to how 05 fits it, neither of which changes the model it aims at:
-
-    - 05's preprocessor lists the leak (``exit_survey_score``) among the columns it drops; a
-      production request never carries it (:func:`case_study_features`), so that entry goes;
-    - 05's logistic regression stops its default solver (lbfgs) at a loose tolerance, a few
-      hundredths away from the exact fit in some scores, and differently on another machine.
-      Newton's method with a tight tolerance reaches the same optimum (the loss is convex) in a
-      few steps, so each of the backtest's refits is fast and reproducible.
+    05's preprocessor lists the leak (``exit_survey_score``) among the columns it drops; a
+    production request never carries it (:func:`case_study_features`), so that entry goes.
+    Nothing else changes: the course's :class:`toolkit.estimators.LogisticRegression` already
+    converges far below any printed digit, so every refit of the backtest is the same model on
+    every CPU.
 
     Examples
     --------
     >>> model = case_study_model()
-    >>> model[-1].C, model[-1].solver, model[-1].tol
-    (10.0, 'newton-cholesky', 1e-08)
+    >>> model[-1].solver, model[-1].tol
+    ('newton-cholesky', 1e-08)
     """
     from toolkit.datasets import load
     from toolkit.modeling import CASE_STUDY_DECISION, CASE_STUDY_DROP, case_study_pipeline
@@ -70,9 +68,7 @@ def case_study_model():
                                    CASE_STUDY_DECISION["C"])
     served = [(name, step, columns) for name, step, columns in pipeline[0].transformers
               if set(columns) - set(CASE_STUDY_DROP)]
-    return pipeline.set_params(columntransformer__transformers=served,
-                               logisticregression__solver="newton-cholesky",
-                               logisticregression__tol=1e-8, logisticregression__max_iter=100)
+    return pipeline.set_params(columntransformer__transformers=served)
 
 
 def case_study_features() -> list[str]:
