@@ -1,0 +1,226 @@
+"""`make lab` for the tests, and a notebook opened, run and inspected in it.
+
+The server is started exactly as a learner starts it (`make lab`), with a throwaway home so
+nothing is written into the user's, and with three test-only settings: autosave off (Run All
+must not write the browser's outputs into the committed notebooks), the JupyterLab application
+exposed as ``window.jupyterapp`` (the tests read the notebook model: execution counts, output
+types) and a "browser" that only records the URL JupyterLab asks it to open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .kernel import KernelWatch
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VIEWPORT = {"width": 1400, "height": 1000}
+#: Pop-ups: JupyterLab's toasts (the news question is one) and its modal dialogs.
+POPUPS = ".Toastify__toast, .jp-Dialog"
+
+# The notebook panel showing `path`, found among the main area's widgets.
+_PANEL_JS = """(path) => {
+  for (const widget of window.jupyterapp.shell.widgets('main')) {
+    if (widget.context && widget.context.path === path) { return widget; }
+  }
+  return null;
+}"""
+
+# What the tests read from the notebook model and the panel's DOM, in one round trip.
+_STATE_JS = f"""(path) => {{
+  if (!window.jupyterapp || !window.jupyterapp.shell) {{ return null; }}
+  const panel = ({_PANEL_JS})(path);
+  if (!panel || !panel.content.model) {{ return null; }}
+  const cells = [];
+  panel.content.widgets.forEach((widget, index) => {{
+    const model = widget.model;
+    if (model.type !== 'code') {{ cells.push({{index, type: model.type}}); return; }}
+    const outputs = model.outputs.toJSON().map(o => ({{
+      type: o.output_type, mimes: Object.keys(o.data || {{}}), ename: o.ename, evalue: o.evalue}}));
+    cells.push({{index, type: 'code', count: model.executionCount, state: model.executionState,
+                 outputs, text: widget.outputArea.node.textContent,
+                 widgets: widget.outputArea.node.querySelectorAll(
+                   '.jp-OutputArea-output > .jupyter-widgets').length}});
+  }});
+  const images = [...panel.node.querySelectorAll(
+    ".jp-OutputArea-output[data-mime-type='image/png'] img")];
+  return {{cells, id: panel.id, status: panel.sessionContext.kernelDisplayStatus,
+           kernel: panel.sessionContext.session?.kernel?.id ?? null,
+           images: images.length,
+           imagesDrawn: images.filter(img => img.complete && img.naturalWidth > 0).length,
+           popups: [...document.querySelectorAll('{POPUPS}')].map(e => e.textContent)}};
+}}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def throwaway_home(home: Path) -> dict[str, str]:
+    """An environment whose Jupyter and IPython folders live under ``home``.
+
+    The browser's kernels load the same offline guard as the tests' other kernels, and the
+    notebooks are never autosaved.
+    """
+    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTER_DATA_DIR": str(home / "data"), "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+           "IPYTHONDIR": str(home / "ipython")}
+    settings = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
+    startup = home / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    shutil.copy(ROOT / "tests" / "offline_guard.py", startup / "00-offline-guard.py")
+    return env
+
+
+@dataclass
+class Lab:
+    """A running `make lab`: its address and its log."""
+
+    base: str
+    log_path: Path
+
+
+@contextlib.contextmanager
+def make_lab(home: Path, *, timeout: float = 120):
+    """Start `make lab` headless with a throwaway ``home``; stop it (and its kernels) after."""
+    env = throwaway_home(home)
+    port = _free_port()
+    args = (f"--port={port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token= "
+            "--expose-app-in-browser '--ServerApp.browser=echo OPENED %s'")
+    log_path = home / "lab.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-2000:]}")
+                time.sleep(0.5)
+        yield Lab(base, log_path)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server shuts its kernels down with it
+        proc.wait(timeout=30)
+
+
+class NotebookPage:
+    """One notebook open in its own page and workspace, so no other tab shares the view."""
+
+    def __init__(self, browser, lab: Lab, path: str) -> None:
+        self.path = path  # relative to the server's root, with "/"
+        self.lab = lab
+        self.page = browser.new_page(viewport=VIEWPORT)
+        self.watch = KernelWatch()
+        self.page.on("websocket", self.watch.attach)
+        self.saves: list[str] = []
+        self.page.on("request", self._request)
+        self.kernel: str | None = None
+        self.panel_id: str | None = None
+
+    def _request(self, request) -> None:
+        # JupyterLab posts a checkpoint (a copy in the git-ignored .ipynb_checkpoints/) when it
+        # opens a file that has none; that is not a save. Any other write is.
+        if ("/api/contents/" in request.url and request.method in ("PUT", "PATCH", "POST")
+                and "/checkpoints" not in request.url):
+            self.saves.append(f"{request.method} {request.url}")
+
+    def open(self, *, timeout: float = 120) -> None:
+        """Open the notebook and wait until its kernel has answered ``kernel_info``."""
+        workspace = "t" + "".join(ch for ch in self.path if ch.isalnum())
+        self.page.goto(f"{self.lab.base}/lab/workspaces/{workspace}/tree/{self.path}?reset")
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if state and state["kernel"] and state["kernel"] in self.watch.ready:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"{self.path}: the kernel never answered kernel_info (state {state})")
+            self.page.wait_for_timeout(250)
+        self.kernel, self.panel_id = state["kernel"], state["id"]
+
+    def state(self) -> dict | None:
+        """Cells (execution count and state, output types and text), kernel status, images."""
+        try:
+            return self.page.evaluate(_STATE_JS, self.path)
+        except Exception as error:  # the page is still loading JupyterLab
+            if "context was destroyed" in str(error):
+                return None
+            raise
+
+    def command(self, command: str) -> None:
+        """Run a JupyterLab command (on the current notebook)."""
+        self.page.evaluate("(c) => window.jupyterapp.commands.execute(c)", command)
+
+    def run_all(self) -> None:
+        """Clear every output (so what shows next comes from this run), then Run > Run All Cells."""
+        self.command("notebook:clear-all-cell-outputs")
+        cleared = self.state()
+        assert not [c for c in cleared["cells"] if c.get("count") or c.get("outputs")], \
+            f"{self.path}: outputs left after clearing"
+        self.page.get_by_role("menuitem", name="Run", exact=True).click()
+        self.page.get_by_text("Run All Cells", exact=True).click()
+
+    def wait_until_run(self, *, timeout: float) -> dict:
+        """Wait until the kernel is idle and no cell is queued or running (twice in a row)."""
+        deadline, settled = time.monotonic() + timeout, 0
+        while settled < 2:
+            state = self.state()
+            code = [c for c in state["cells"] if c["type"] == "code"]
+            done = (state["status"] == "idle" and not [c for c in code if c["state"] == "running"]
+                    and any(c["count"] for c in code))
+            settled = settled + 1 if done else 0
+            if time.monotonic() > deadline:
+                running = [c["index"] for c in code if c["state"] == "running"]
+                pytest.fail(f"{self.path}: not finished after {timeout:.0f} s; kernel "
+                            f"{state['status']}, cells still queued or running: {running}")
+            self.page.wait_for_timeout(500)
+        return state
+
+    def wait_until_idle(self, *, timeout: float = 120) -> None:
+        """Wait until the kernel has been idle for two polls in a row."""
+        deadline, settled = time.monotonic() + timeout, 0
+        while settled < 2:
+            settled = settled + 1 if self.state()["status"] == "idle" else 0
+            assert time.monotonic() < deadline, f"{self.path}: the kernel stayed busy"
+            self.page.wait_for_timeout(300)
+
+    def source(self, index: int) -> str:
+        """The text of the cell at ``index``, as the notebook model holds it."""
+        return self.page.evaluate(
+            f"([path, i]) => ({_PANEL_JS})(path).content.widgets[i].model.sharedModel.getSource()",
+            [self.path, index])
+
+    def cell(self, index: int):
+        """A Playwright locator for the cell at ``index`` (cells are listed in notebook order)."""
+        return self.page.locator(f"[id='{self.panel_id}'] .jp-Notebook "
+                                 f".jp-Cell[data-windowed-list-index='{index}']")
+
+    def close(self) -> None:
+        """Shut the kernel down (a page left open keeps ~200 MB) and close the page."""
+        with contextlib.suppress(Exception):
+            self.page.evaluate(f"(path) => ({_PANEL_JS})(path).sessionContext.shutdown()", self.path)
+        self.page.close()
