@@ -2,15 +2,17 @@
 
 Driven by Playwright in the system Chromium (Playwright's own browser download does not work
 offline). Skipped, with the reason, when no Chromium is installed; `.ci/run` installs one.
-One `make lab` serves the whole module; each notebook gets its own page and workspace, and its
-kernel is shut down after it. What each notebook must show is read from the notebook file
-(`tests/browser/expectations.py`), so the tests follow the course as it changes. A screenshot
+One `make lab` and one JupyterLab page serve the whole module; each notebook opens as the only
+tab, and its kernel is shut down and its tab closed (unsaved) after it. What each notebook must
+show is read from the notebook file (`tests/browser/expectations.py`), so the tests follow the
+course as it changes. A screenshot
 of each notebook (and of each widget after it was moved) is written to `artifacts/browser/`.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,7 +23,9 @@ from pathlib import Path
 import pytest
 from browser.drivers import drive_explorer, drive_quiz, driver_for
 from browser.expectations import WidgetCell, read_expectations, widget_calls
-from browser.lab import CHROMIUM, CHROMIUM_ARGS, POPUPS, ROOT, VIEWPORT, NotebookPage, make_lab
+from browser.lab import CHROMIUM, CHROMIUM_ARGS, POPUPS, ROOT, VIEWPORT, LabPage, NotebookPage, make_lab
+
+from toolkit.quizzes import Quiz, quiz
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SHOTS = ROOT / "artifacts" / "browser"
@@ -62,6 +66,14 @@ def _shot(page_or_element, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page_or_element.screenshot(path=str(path))
     return path
+
+
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One JupyterLab page; each notebook opens in it as the only tab, and closes after."""
+    page = LabPage(browser, lab)
+    yield page
+    page.close()
 
 
 @pytest.fixture(scope="module")
@@ -144,13 +156,14 @@ def _check_widget_cells(expect, state) -> list[str]:
     return problems
 
 
-def _drive(nb: NotebookPage, widget: WidgetCell, nth: int, shot: str) -> list[str]:
+def _drive(nb: NotebookPage, widget: WidgetCell, nth: int, shot: str, quizzes: dict) -> list[str]:
     """Drive one widget; screenshot it after (or on failure) and name the picture if it fails."""
     box = nb.cell(widget.index).locator(".jp-OutputArea-output > .jupyter-widgets").nth(nth)
     box.scroll_into_view_if_needed()
     try:
         if widget.kind == "quiz":
-            return drive_quiz(box, nb.page, widget.name)
+            question = quizzes[widget.name] if widget.name in quizzes else quiz(widget.name).quiz
+            return drive_quiz(box, nb.page, question)
         return drive_explorer(box, nb.page, nb.wait_until_idle)
     except AssertionError as error:
         raise AssertionError(f"cell {widget.index} ({widget.name}): {error} "
@@ -159,14 +172,17 @@ def _drive(nb: NotebookPage, widget: WidgetCell, nth: int, shot: str) -> list[st
         _shot(box, shot)
 
 
-@needs_chromium
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_and_its_widgets_respond(lab, browser, path, summary):
+def _run_and_drive(lab_page: LabPage, path: Path, quizzes: dict | None = None) -> str:
+    """Run All a notebook under the repository in the browser, check it, move its widgets.
+
+    ``quizzes`` gives quizzes the bank does not hold (by id). Returns the summary line.
+    """
     expect = read_expectations(path)
     cannot = [f"cell {w.index}: {driver_for(w)}" for w in expect.widget_cells if driver_for(w)]
     assert not cannot, f"{path.name}: widget cell(s) the browser tests cannot drive: {cannot}"
     before = path.read_bytes()
-    nb = NotebookPage(browser, lab, f"notebooks/{path.name}")
+    nb = NotebookPage(lab_page, path.relative_to(ROOT).as_posix())
+    saves = len(lab_page.saves)
     started = time.monotonic()
     try:
         nb.open()
@@ -181,18 +197,54 @@ def test_notebook_runs_and_its_widgets_respond(lab, browser, path, summary):
         moves, seen = [], {}
         for widget in expect.widget_cells:
             nth = seen[widget.index] = seen.get(widget.index, -1) + 1
-            moves += _drive(nb, widget, nth, f"{path.stem}-cell{widget.index}-{nth}")
+            moves += _drive(nb, widget, nth, f"{path.stem}-cell{widget.index}-{nth}", quizzes or {})
         late = nb.watch.errors_of(nb.kernel)[errors_during_run:]
         assert not late, f"{path.name}: the kernel raised while the widgets were moved: {late}"
-        summary.append(f"{path.stem}: open {opened - started:.0f} s, Run All {ran - opened:.0f} s, "
-                       f"widgets {time.monotonic() - ran:.0f} s; {len(expect.code_cells)} code "
-                       f"cells ran, {expect.figures} figures drawn, "
-                       f"{len(expect.raises)} cell(s) allowed to raise; widgets moved: "
-                       + ("; ".join(moves) or "none"))
-        assert not nb.saves, f"{path.name}: the page saved a notebook: {nb.saves}"
+        assert not lab_page.saves[saves:], f"{path.name}: the page saved: {lab_page.saves[saves:]}"
     finally:
         nb.close()
     assert path.read_bytes() == before, f"{path.name}: the browser run changed the file on disk"
+    return (f"{path.stem}: open {opened - started:.0f} s, Run All {ran - opened:.0f} s, "
+            f"widgets {time.monotonic() - ran:.0f} s; {len(expect.code_cells)} code cells ran, "
+            f"{expect.figures} figures drawn, {len(expect.raises)} cell(s) allowed to raise; "
+            "widgets moved: " + ("; ".join(moves) or "none"))
+
+
+@needs_chromium
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_and_its_widgets_respond(lab_page, path, summary):
+    summary.append(_run_and_drive(lab_page, path))
+
+
+@pytest.fixture
+def scratch():
+    """A temporary folder the server can open: under the git-ignored artifacts/."""
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="browser-", dir=ROOT / "artifacts"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@needs_chromium
+def test_the_drivers_answer_a_multiple_answer_quiz_and_an_explorer_imported_under_a_name(
+        lab_page, scratch):
+    """No notebook has a multiple-answer quiz yet: the first one must not be the first test."""
+    import nbformat
+
+    args = ("99.q7", "Which are even?", {"a": "2", "b": "3", "c": "4"}, ("a", "c"),
+            {"a": "2 is even.", "b": "3 is odd: it leaves 1.", "c": "4 is even."})
+    question = Quiz(*args)  # the kernel registers it; this process only needs to know it
+    cells = ["from toolkit.quizzes import Quiz, quiz, register_quiz\n"
+             "from toolkit.widgets import threshold_explorer as explore",
+             f"register_quiz(Quiz{args!r})",
+             f"quiz({question.id!r})",
+             "explore([0, 0, 1, 1, 0, 1], [0.1, 0.6, 0.4, 0.9, 0.3, 0.7], threshold=0.5)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    path = scratch / "99_drivers.ipynb"
+    nbformat.write(nb, path)
+    line = _run_and_drive(lab_page, path, quizzes={question.id: question})
+    assert "quiz 99.q7 right" in line and "threshold 0.50 -> 0.99" in line, line
 
 
 def _exercise_cells(cells) -> tuple[int, str, int, str]:
@@ -207,7 +259,7 @@ def _exercise_cells(cells) -> tuple[int, str, int, str]:
 
 
 @needs_chromium
-def test_a_learner_answers_an_exercise_in_the_browser(lab, browser):
+def test_a_learner_answers_an_exercise_in_the_browser(lab_page):
     """`python -m toolkit learner`, then as a learner: run, read "not attempted yet", type the
     solution notebook's answer into the emptied cell, run it and its check: "correct!"."""
     import nbformat
@@ -223,7 +275,7 @@ def test_a_learner_answers_an_exercise_in_the_browser(lab, browser):
         learner_cells = nbformat.read(out / name, as_version=4).cells
         assert learner_cells[solution].source.rstrip().endswith("answer = ..."), \
             learner_cells[solution].source
-        nb = NotebookPage(browser, lab, f"{out.relative_to(ROOT).as_posix()}/{name}")
+        nb = NotebookPage(lab_page, f"{out.relative_to(ROOT).as_posix()}/{name}")
         try:
             nb.open()
             nb.run_all()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 
-from toolkit.quizzes import answer_quiz, quiz
+from toolkit.quizzes import Quiz, QuizView
 
 #: The explorers of `toolkit.widgets` these drivers know: each is built from sliders and
 #: dropdowns feeding one numbers panel (HTML) and one figure (Image).
@@ -105,7 +105,7 @@ def _choose(box, question, letters: set[str]) -> None:
 
 def _submit_and_read(box, page, question, letters: set[str]) -> str:
     answer = sorted(letters) if question.multiple else next(iter(letters))
-    expected = normalise(str(answer_quiz(question.id, answer)))
+    expected = normalise(str(QuizView(question).submit(answer)))  # what the button must show
     _choose(box, question, letters)
     box.get_by_role("button", name="Submit").click()
     feedback = box.locator(".widget-html-content").last
@@ -114,9 +114,9 @@ def _submit_and_read(box, page, question, letters: set[str]) -> str:
                            f"{expected!r}, the widget shows {feedback.text_content()!r}")
 
 
-def drive_quiz(box, page, quiz_id: str) -> list[str]:
+def drive_quiz(box, page, question: Quiz) -> list[str]:
     """Answer a quiz wrongly, then rightly; each time its own feedback must show."""
-    question = quiz(quiz_id).quiz
+    quiz_id = question.id
     wrong = next(letter for letter in question.options if letter not in question.right)
     shown = [_submit_and_read(box, page, question, {wrong}),
              _submit_and_read(box, page, question, set(question.right))]

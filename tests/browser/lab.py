@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -105,9 +106,13 @@ def make_lab(home: Path, *, timeout: float = 120):
     port = _free_port()
     args = (f"--port={port} --ServerApp.ip=127.0.0.1 --IdentityProvider.token= "
             "--expose-app-in-browser '--ServerApp.browser=echo OPENED %s'")
+    # Serve from the venv these tests run in when make built it (`make test-pythons` runs the
+    # suite in .venv-3.X): the browser then tests that Python too, not whatever .venv holds.
+    venv = Path(sys.prefix)
+    make_venv = [f"VENV={venv}"] if (venv / ".installed-dev").exists() else []
     log_path = home / "lab.log"
     with log_path.open("w") as log:
-        proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        proc = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_ARGS={args}", *make_venv],
                                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -127,19 +132,24 @@ def make_lab(home: Path, *, timeout: float = 120):
         proc.wait(timeout=30)
 
 
-class NotebookPage:
-    """One notebook open in its own page and workspace, so no other tab shares the view."""
+class LabPage:
+    """One JupyterLab page for a whole test module: notebooks open and close in it as tabs.
 
-    def __init__(self, browser, lab: Lab, path: str) -> None:
-        self.path = path  # relative to the server's root, with "/"
+    Loading JupyterLab takes seconds; opening a notebook in a loaded page does not. The page
+    records every kernel's messages and every write to a file the page asks the server for.
+    """
+
+    def __init__(self, browser, lab: Lab, workspace: str = "browser-tests") -> None:
         self.lab = lab
         self.page = browser.new_page(viewport=VIEWPORT)
         self.watch = KernelWatch()
         self.page.on("websocket", self.watch.attach)
         self.saves: list[str] = []
         self.page.on("request", self._request)
-        self.kernel: str | None = None
-        self.panel_id: str | None = None
+        self.page.goto(f"{lab.base}/lab/workspaces/{workspace}?reset")
+        self.page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell",
+                                    timeout=120_000)
+        self.page.evaluate("() => window.jupyterapp.restored")
 
     def _request(self, request) -> None:
         # JupyterLab posts a checkpoint (a copy in the git-ignored .ipynb_checkpoints/) when it
@@ -148,10 +158,26 @@ class NotebookPage:
                 and "/checkpoints" not in request.url):
             self.saves.append(f"{request.method} {request.url}")
 
+    def close(self) -> None:
+        """Close the page."""
+        self.page.close()
+
+
+class NotebookPage:
+    """One notebook open as the only tab of a `LabPage`."""
+
+    def __init__(self, lab_page: LabPage, path: str) -> None:
+        self.path = path  # relative to the server's root, with "/"
+        self.lab_page = lab_page
+        self.page = lab_page.page
+        self.watch = lab_page.watch
+        self.kernel: str | None = None
+        self.panel_id: str | None = None
+
     def open(self, *, timeout: float = 120) -> None:
         """Open the notebook and wait until its kernel has answered ``kernel_info``."""
-        workspace = "t" + "".join(ch for ch in self.path if ch.isalnum())
-        self.page.goto(f"{self.lab.base}/lab/workspaces/{workspace}/tree/{self.path}?reset")
+        self.page.evaluate("(path) => { window.jupyterapp.commands.execute("
+                           "'docmanager:open', {path, factory: 'Notebook'}); }", self.path)
         deadline = time.monotonic() + timeout
         while True:
             state = self.state()
@@ -161,6 +187,9 @@ class NotebookPage:
                 pytest.fail(f"{self.path}: the kernel never answered kernel_info (state {state})")
             self.page.wait_for_timeout(250)
         self.kernel, self.panel_id = state["kernel"], state["id"]
+        opened = self.page.evaluate(
+            "() => [...window.jupyterapp.shell.widgets('main')].filter(w => w.context).length")
+        assert opened == 1, f"{opened} documents open: the previous notebook was not closed"
 
     def state(self) -> dict | None:
         """Cells (execution count and state, output types and text), kernel status, images."""
@@ -220,7 +249,8 @@ class NotebookPage:
                                  f".jp-Cell[data-windowed-list-index='{index}']")
 
     def close(self) -> None:
-        """Shut the kernel down (a page left open keeps ~200 MB) and close the page."""
-        with contextlib.suppress(Exception):
-            self.page.evaluate(f"(path) => ({_PANEL_JS})(path).sessionContext.shutdown()", self.path)
-        self.page.close()
+        """Shut the kernel down (each keeps 100-300 MB) and close the tab without saving."""
+        self.page.evaluate(f"""async (path) => {{
+            const panel = ({_PANEL_JS})(path);
+            if (panel) {{ await panel.sessionContext.shutdown(); panel.dispose(); }}
+        }}""", self.path)
