@@ -211,14 +211,18 @@ class NotebookPage:
         assert not [c for c in cleared["cells"] if c.get("count") or c.get("outputs")], \
             f"{self.path}: outputs left after clearing"
         self.page.get_by_role("menuitem", name="Run", exact=True).click()
-        self.page.get_by_text("Run All Cells", exact=True).click()
+        self.page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
 
-    def wait_until_run(self, *, timeout: float) -> dict:
+    def wait_until_run(self, *, timeout: float, start_timeout: float = 30) -> dict:
         """Wait until the kernel is idle and no cell is queued or running (twice in a row)."""
-        deadline, settled = time.monotonic() + timeout, 0
+        begin = time.monotonic()
+        deadline, settled = begin + timeout, 0
         while settled < 2:
             state = self.state()
             code = [c for c in state["cells"] if c["type"] == "code"]
+            started = any(c["count"] or c["state"] == "running" for c in code)
+            if not started and time.monotonic() > begin + start_timeout:
+                pytest.fail(f"{self.path}: Run All did not start a single cell in {start_timeout} s")
             done = (state["status"] == "idle" and not [c for c in code if c["state"] == "running"]
                     and any(c["count"] for c in code))
             settled = settled + 1 if done else 0
