@@ -121,7 +121,7 @@ def _check_run(expect, state, shot) -> list[str]:
     """Every code cell ran; no error but in `raises-exception` cells; every figure drawn."""
     problems = []
     code = [c for c in state["cells"] if c["type"] == "code"]
-    not_run = [c["index"] for c in code if not c["count"]]
+    not_run = [c["index"] for c in code if not c["count"] and not c["blank"]]  # a blank cell is skipped
     if not_run:
         problems.append(f"cells that never ran: {not_run}")
     for cell in code:

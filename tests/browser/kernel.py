@@ -4,7 +4,9 @@ JupyterLab talks to each kernel over ``/api/kernels/<id>/channels``. jupyter_ser
 messages in its binary "v1" framing: a count, the offsets, then the channel name and the
 message's JSON parts. Reading them lets the tests wait for the kernel itself (the "Idle" badge
 shows before the connection is ready, and a Run All clicked then is dropped) and see an error a
-widget callback raised, which JupyterLab writes to its log console, not under the cell.
+widget callback raised, which JupyterLab writes to its log console, not under the cell. They
+also tell when Run All has finished: JupyterLab stops marking the queued cells as running once a
+cell tagged ``raises-exception`` has raised, while the kernel goes on running them.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class KernelWatch:
 
     ready: set[str] = field(default_factory=set)
     errors: dict[str, list[dict]] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+    replies: dict[str, int] = field(default_factory=dict)
 
     def attach(self, ws) -> None:
         """Listen to a websocket if it is a kernel's channels."""
@@ -64,13 +68,29 @@ class KernelWatch:
         if match:
             kernel_id = match.group(1)
             ws.on("framereceived", lambda payload: self._received(kernel_id, payload))
+            ws.on("framesent", lambda payload: self._sent(kernel_id, payload))
+
+    def _sent(self, kernel_id: str, payload: bytes | str) -> None:
+        message = decode_frame(payload)
+        if message is not None and message["header"].get("msg_type") == "execute_request":
+            self.requests[kernel_id] = self.requests.get(kernel_id, 0) + 1
+
+    def executions(self, kernel_id: str) -> tuple[int, int]:
+        """How many cells the page has asked the kernel to run, and how many it has answered.
+
+        Every execute request gets exactly one reply (ok, error or aborted), so the two are
+        equal once the kernel has finished all it was asked, whatever JupyterLab's cells show.
+        """
+        return self.requests.get(kernel_id, 0), self.replies.get(kernel_id, 0)
 
     def _received(self, kernel_id: str, payload: bytes | str) -> None:
         message = decode_frame(payload)
         if message is None:
             return
         kind = message["header"].get("msg_type")
-        if kind == "kernel_info_reply":
+        if kind == "execute_reply":
+            self.replies[kernel_id] = self.replies.get(kernel_id, 0) + 1
+        elif kind == "kernel_info_reply":
             self.ready.add(kernel_id)
         elif kind == "error":
             parent = message.get("parent_header", {}).get("msg_type")

@@ -53,6 +53,7 @@ _STATE_JS = f"""(path) => {{
     const outputs = model.outputs.toJSON().map(o => ({{
       type: o.output_type, mimes: Object.keys(o.data || {{}}), ename: o.ename, evalue: o.evalue}}));
     cells.push({{index, type: 'code', count: model.executionCount, state: model.executionState,
+                 blank: model.sharedModel.getSource().trim() === '',
                  outputs, text: widget.outputArea.node.textContent,
                  widgets: widget.outputArea.node.querySelectorAll(
                    '.jp-OutputArea-output > .jupyter-widgets').length}});
@@ -173,6 +174,7 @@ class NotebookPage:
         self.watch = lab_page.watch
         self.kernel: str | None = None
         self.panel_id: str | None = None
+        self.sent_before_run = 0
 
     def open(self, *, timeout: float = 120) -> None:
         """Open the notebook and wait until its kernel has answered ``kernel_info``."""
@@ -210,26 +212,29 @@ class NotebookPage:
         cleared = self.state()
         assert not [c for c in cleared["cells"] if c.get("count") or c.get("outputs")], \
             f"{self.path}: outputs left after clearing"
+        self.sent_before_run, _ = self.watch.executions(self.kernel)
         self.page.get_by_role("menuitem", name="Run", exact=True).click()
         self.page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
 
     def wait_until_run(self, *, timeout: float, start_timeout: float = 30) -> dict:
-        """Wait until the kernel is idle and no cell is queued or running (twice in a row)."""
-        begin = time.monotonic()
+        """Wait until the kernel has answered every cell the page sent and is idle (twice).
+
+        The cells' own "running" marks are not enough: JupyterLab clears them all when a cell
+        tagged ``raises-exception`` raises, while the kernel goes on with the queue.
+        """
+        begin, sent_before = time.monotonic(), self.sent_before_run
         deadline, settled = begin + timeout, 0
         while settled < 2:
             state = self.state()
-            code = [c for c in state["cells"] if c["type"] == "code"]
-            started = any(c["count"] or c["state"] == "running" for c in code)
-            if not started and time.monotonic() > begin + start_timeout:
-                pytest.fail(f"{self.path}: Run All did not start a single cell in {start_timeout} s")
-            done = (state["status"] == "idle" and not [c for c in code if c["state"] == "running"]
-                    and any(c["count"] for c in code))
+            sent, answered = self.watch.executions(self.kernel)
+            if sent == sent_before and time.monotonic() > begin + start_timeout:
+                pytest.fail(f"{self.path}: Run All did not send a single cell in {start_timeout} s")
+            done = state["status"] == "idle" and sent > sent_before and answered == sent
             settled = settled + 1 if done else 0
             if time.monotonic() > deadline:
-                running = [c["index"] for c in code if c["state"] == "running"]
                 pytest.fail(f"{self.path}: not finished after {timeout:.0f} s; kernel "
-                            f"{state['status']}, cells still queued or running: {running}")
+                            f"{state['status']}, {answered - sent_before} of "
+                            f"{sent - sent_before} cells answered")
             self.page.wait_for_timeout(500)
         return state
 
