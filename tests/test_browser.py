@@ -5,8 +5,8 @@ offline). Skipped, with the reason, when no Chromium is installed; `.ci/run` ins
 One `make lab` and one JupyterLab page serve the whole module; each notebook opens as the only
 tab, and its kernel is shut down and its tab closed (unsaved) after it. What each notebook must
 show is read from the notebook file (`tests/browser/expectations.py`), so the tests follow the
-course as it changes. A screenshot
-of each notebook (and of each widget after it was moved) is written to `artifacts/browser/`.
+course as it changes. A screenshot of each notebook (and of each widget after it was moved) and
+`summary.txt` (what each notebook showed, and the time of each step) go to `artifacts/browser/`.
 """
 
 from __future__ import annotations
@@ -112,6 +112,8 @@ def test_make_lab_shows_no_first_run_popup(lab, browser):
         popups = page.locator(POPUPS).all_text_contents()
         bell = page.locator(".jp-Notification-Status").all_text_contents()
     finally:
+        # 00's kernel must not outlive the page: 00's own test wants a fresh one
+        page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")
         page.close()
     assert not popups, f"pop-up(s) on the first `make lab`: {popups} (screenshot {shot})"
     assert bell == ["0"], f"notifications waiting on the first `make lab`: {bell} (screenshot {shot})"
@@ -124,6 +126,9 @@ def _check_run(expect, state, shot) -> list[str]:
     not_run = [c["index"] for c in code if not c["count"] and not c["blank"]]  # a blank cell is skipped
     if not_run:
         problems.append(f"cells that never ran: {not_run}")
+    counts = [c["count"] for c in code if c["count"]]
+    if counts and min(counts) != 1:  # each notebook must run alone, from a fresh kernel
+        problems.append(f"the kernel was not fresh: the first cell run was number {min(counts)}")
     for cell in code:
         errors = [f"{o['ename']}: {o['evalue']}" for o in cell["outputs"] if o["type"] == "error"]
         if errors and cell["index"] not in expect.raises:
@@ -167,9 +172,9 @@ def _drive(nb: NotebookPage, widget: WidgetCell, nth: int, shot: str, quizzes: d
         return drive_explorer(box, nb.page, nb.wait_until_idle)
     except AssertionError as error:
         raise AssertionError(f"cell {widget.index} ({widget.name}): {error} "
-                             f"(screenshot {_shot(box, shot)})") from None
+                             f"(screenshot {SHOTS / shot}.png)") from None
     finally:
-        _shot(box, shot)
+        _shot(box, shot)  # taken before the failure above reaches pytest
 
 
 def _run_and_drive(lab_page: LabPage, path: Path, quizzes: dict | None = None) -> str:
@@ -259,7 +264,7 @@ def _exercise_cells(cells) -> tuple[int, str, int, str]:
 
 
 @needs_chromium
-def test_a_learner_answers_an_exercise_in_the_browser(lab_page):
+def test_a_learner_answers_an_exercise_in_the_browser(lab_page, scratch):
     """`python -m toolkit learner`, then as a learner: run, read "not attempted yet", type the
     solution notebook's answer into the emptied cell, run it and its check: "correct!"."""
     import nbformat
@@ -267,35 +272,29 @@ def test_a_learner_answers_an_exercise_in_the_browser(lab_page):
     name = "00_start_here.ipynb"
     solution, answer_source, check, exercise_id = _exercise_cells(
         nbformat.read(ROOT / "notebooks" / name, as_version=4).cells)
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    out = Path(tempfile.mkdtemp(prefix="browser-learner-", dir=ROOT / "artifacts"))
+    subprocess.run([sys.executable, "-m", "toolkit", "learner", "--out", str(scratch)],
+                   cwd=ROOT, check=True, capture_output=True, text=True)
+    learner_cells = nbformat.read(scratch / name, as_version=4).cells
+    assert learner_cells[solution].source.rstrip().endswith("answer = ..."), \
+        learner_cells[solution].source
+    nb = NotebookPage(lab_page, f"{scratch.relative_to(ROOT).as_posix()}/{name}")
     try:
-        subprocess.run([sys.executable, "-m", "toolkit", "learner", "--out", str(out)],
-                       cwd=ROOT, check=True, capture_output=True, text=True)
-        learner_cells = nbformat.read(out / name, as_version=4).cells
-        assert learner_cells[solution].source.rstrip().endswith("answer = ..."), \
-            learner_cells[solution].source
-        nb = NotebookPage(lab_page, f"{out.relative_to(ROOT).as_posix()}/{name}")
-        try:
-            nb.open()
-            nb.run_all()
-            state = nb.wait_until_run(timeout=RUN_TIMEOUT_S)
-            assert "not attempted yet" in state["cells"][check]["text"], state["cells"][check]
-            editor = nb.cell(solution).locator(".cm-content")
-            editor.click()
-            nb.page.keyboard.press("Control+a")
-            nb.page.keyboard.insert_text(answer_source)
-            assert nb.source(solution) == answer_source
-            nb.page.keyboard.press("Shift+Enter")
-            nb.cell(check).locator(".jp-InputArea-editor").click()
-            nb.page.keyboard.press("Shift+Enter")
-            feedback = nb.cell(check).locator(".jp-OutputArea-output")
-            feedback.get_by_text(f"Exercise {exercise_id} — correct!").wait_for(timeout=60_000)
-            _shot(nb.page, "learner-copy")
-        finally:
-            nb.close()
+        nb.open()
+        nb.run_all()
+        state = nb.wait_until_run(timeout=RUN_TIMEOUT_S)
+        assert "not attempted yet" in state["cells"][check]["text"], state["cells"][check]
+        nb.cell(solution).locator(".cm-content").click()
+        nb.page.keyboard.press("Control+a")
+        nb.page.keyboard.insert_text(answer_source)  # as pasted: no auto-indent, no auto-close
+        assert nb.source(solution) == answer_source
+        nb.page.keyboard.press("Shift+Enter")
+        nb.cell(check).locator(".jp-InputArea-editor").click()
+        nb.page.keyboard.press("Shift+Enter")
+        feedback = nb.cell(check).locator(".jp-OutputArea-output")
+        feedback.get_by_text(f"Exercise {exercise_id} — correct!").wait_for(timeout=60_000)
+        _shot(nb.page, "learner-copy")
     finally:
-        subprocess.run(["rm", "-rf", str(out)], check=False)
+        nb.close()
 
 
 def test_widget_cells_are_found_however_the_widget_is_imported():
