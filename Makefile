@@ -63,7 +63,15 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m pip check
 	touch $(STAMP)
 
-lab: $(STAMP)
+# JupyterLab settings the course ships, as defaults in the venv (a learner's own settings still
+# win): no first-run "get notified about official Jupyter news?" pop-up, and no request to a
+# website for news or updates, since workshops run offline (tests/test_browser.py checks it).
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.d/ml-lifecycle-course.json
+$(LAB_OVERRIDES): Makefile $(STAMP)
+	mkdir -p $(@D)
+	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
+
+lab: $(STAMP) $(LAB_OVERRIDES)
 	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: $(STAMP)
