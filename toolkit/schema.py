@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._coerce import coerce, frame_columns, to_training_dtype
+from toolkit._columns import column_kind
 from toolkit._validation import _short, check_dataframe, check_one_of
 
 __all__ = [
@@ -85,18 +86,13 @@ def resolve_actions(on_problem: Mapping[str, str] | None) -> dict[str, str]:
 
 
 def _kind_of(series: pd.Series) -> str:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "category"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "numeric"
-    return "text"
+    """The course's one column kind (:func:`toolkit._columns.column_kind`) in the schema's words.
+
+    The schema says ``"numeric"`` for a float column (its range is checked like an integer's)
+    and treats anything that is not a number, date, boolean or category as text.
+    """
+    kind = column_kind(series)
+    return {"float": "numeric", "other": "text"}.get(kind, kind)
 
 
 @dataclass(frozen=True)
