@@ -56,7 +56,6 @@ from toolkit.performance import (
 from toolkit.plotting import COLORS, PALETTE
 
 __all__ = [
-    "AUTO_CHUNKS",
     "LOG_COLUMNS",
     "PERFORMANCE_ALPHA",
     "AlertScore",
@@ -71,8 +70,6 @@ __all__ = [
     "score_alerts",
 ]
 
-#: monitor(calibration="auto") draws this many random reference chunks the size of a batch.
-AUTO_CHUNKS = 30
 #: Columns of plain batches that are not model inputs either (besides the log's).
 _NOT_INPUTS = (*LOG_COLUMNS, "batch")
 
@@ -185,14 +182,20 @@ def _bands(calibration: Any, ref_frame: pd.DataFrame,
         if calibration != "auto":
             raise ValueError(f"calibration must be a Calibration, 'auto' or None; got {calibration!r}.")
         try:
-            calibration = calibrate(ref_frame, int(sizes.median()), n_chunks=AUTO_CHUNKS)
+            calibration = calibrate(ref_frame, int(sizes.median()))
         except ValueError:
             return None, "fixed thresholds (see drift.DRIFT_RULES)"
-        return calibration, (f"bands calibrated on {calibration.n_chunks} random reference chunks "
-                             f"of {calibration.chunk_rows} rows (alpha={calibration.alpha})")
+        return calibration, _in_words(calibration, "random reference chunks of "
+                                      f"{calibration.chunk_rows} rows")
     if calibration is not None:
-        return calibration, f"bands calibrated on {calibration.n_chunks} reference chunks"
+        return calibration, _in_words(calibration, "reference chunks")
     return None, "fixed thresholds (see drift.DRIFT_RULES)"
+
+
+def _in_words(calibration: Calibration, chunks: str) -> str:
+    return (f"bands calibrated on {calibration.n_chunks} {chunks} (alpha={calibration.alpha:g} "
+            f"per check, {calibration.n_checks} checks: {calibration.family_wise:.0%} of the "
+            "healthy chunks raise some alarm)")
 
 
 @dataclass
@@ -327,9 +330,9 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         Input columns to test for drift (default: those shared with the reference, except log
         columns, ``month`` and ``target``).
     calibration : Calibration, "auto" or None, default="auto"
-        Drift bands: "auto" calibrates on :data:`AUTO_CHUNKS` random reference chunks the size
-        of a batch (fixed thresholds if the reference is too small); None uses the fixed
-        thresholds.
+        Drift bands: "auto" calibrates on random reference chunks the size of a batch
+        (:func:`toolkit.drift.calibrate`; fixed thresholds if the reference is too small);
+        None uses the fixed thresholds.
     label_delay : int, default=1
         Months until a label arrives, when ``labels`` has no ``label_available_from``.
     value : dict, optional

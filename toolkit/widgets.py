@@ -218,7 +218,7 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     labels = [c for c in inputs if c not in numeric and c not in dates]
     rng = np.random.default_rng(seed)
     batch = reference.iloc[rng.integers(0, len(reference), batch_size)].reset_index(drop=True)
-    calibration = drift.calibrate(reference[inputs], chunk=batch_size, n_chunks=20, seed=seed)
+    calibration = drift.calibrate(reference[inputs], chunk=batch_size, seed=seed)
     kind = widgets.Dropdown(options=list(kinds), description="drift")
     column = widgets.Dropdown(options=numeric or labels, description="column")
     size = widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="size",
