@@ -12,6 +12,9 @@ import pytest
 
 from toolkit import drift, monitoring
 
+#: pandas 3 reads text as "str" (NaN for missing); pandas 2 keeps objects
+TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
 
 def _typed(n, seed=0):
     """One column per dtype the course meets, each with some missing values where it can."""
@@ -25,7 +28,7 @@ def _typed(n, seed=0):
         "boolean": pd.array(np.where(gaps, None, flags), dtype="boolean"),
         "bool": flags,
         "string": pd.array(np.where(gaps, None, text), dtype="string"),
-        "str": pd.Series(np.where(gaps, None, text), dtype="str"),
+        "str": pd.Series(np.where(gaps, None, text), dtype=TEXT),
         "object": pd.Series(np.where(gaps, None, text), dtype=object),
         "category": pd.Categorical(np.where(gaps, None, text)),
         "datetime": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, n), "D"),

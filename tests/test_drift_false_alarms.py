@@ -16,6 +16,9 @@ import pandas as pd
 
 from toolkit import drift
 
+#: pandas 3 reads text as "str" (NaN for missing); pandas 2 keeps objects
+TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+
 NUMBERS = ["normal", "skewed", "counts", "gappy"]
 LABELS = ["two", "four", "twelve", "gappy_labels"]
 TWELVE = [f"L{i}" for i in range(12)]
@@ -34,7 +37,7 @@ def _world(n, rng):
         "two": rng.choice(["yes", "no"], n, p=[0.3, 0.7]),
         "four": rng.choice(list("wxyz"), n, p=[0.4, 0.3, 0.2, 0.1]),
         "twelve": rng.choice(TWELVE, n, p=ZIPF),
-        "gappy_labels": pd.Series(labels, dtype="str"),
+        "gappy_labels": pd.Series(labels, dtype=TEXT),
     })
 
 

@@ -19,8 +19,8 @@ module, to read:
   the variation *inside* the reference, with a false-alarm rate it keeps;
 * **all columns at once** (:mod:`toolkit.domain_classifier`): :func:`domain_classifier` asks
   whether a model can tell the two apart;
-* **plots** (:mod:`toolkit.drift_plots`): :func:`plot_drift_report` and
-  :func:`plot_distribution_shift`.
+* **plots** (:mod:`toolkit.drift_plots`): :func:`plot_drift_report`,
+  :func:`plot_distribution_shift` and :func:`plot_calibration_band`.
 
 >>> import numpy as np, pandas as pd
 >>> rng = np.random.default_rng(0)
@@ -35,7 +35,7 @@ module, to read:
 
 from toolkit.domain_classifier import DomainClassifierResult, domain_classifier
 from toolkit.drift_calibration import CHUNKS_PER_ALARM, Calibration, calibrate
-from toolkit.drift_plots import plot_distribution_shift, plot_drift_report
+from toolkit.drift_plots import plot_calibration_band, plot_distribution_shift, plot_drift_report
 from toolkit.drift_rules import (
     CHANCE_SHARE,
     DRIFT_RULES,
@@ -103,6 +103,7 @@ __all__ = [
     "domain_classifier",
     "drift_report",
     "inject_missing",
+    "plot_calibration_band",
     "plot_distribution_shift",
     "plot_drift_report",
     "psi",

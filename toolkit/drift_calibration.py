@@ -56,8 +56,8 @@ __all__ = ["CHUNKS_PER_ALARM", "Calibration", "band_rank", "calibrate"]
 
 #: By default calibrate draws enough chunks that this many lie above each band.
 CHUNKS_PER_ALARM = 10
-#: Cells of one block of the chunk-by-value matrices (memory stays near 16 bytes times this).
-_BLOCK_CELLS = 2_000_000
+#: Cells of one block of chunk-by-row matrices: about ten float arrays this size live at once.
+_BLOCK_CELLS = 20_000
 
 
 @dataclass
@@ -123,9 +123,13 @@ def band_rank(n_values: int, alpha: float) -> int | None:
     return n_values + 1 - above if above >= 1 else None
 
 
-def _random_chunks(n_rows: int, size: int, n_chunks: int, seed: int) -> list[np.ndarray]:
+def _random_chunks(n_rows: int, size: int, n_chunks: int, seed: int) -> np.ndarray:
+    """``n_chunks`` random sets of ``size`` rows, one per row of the array."""
     rng = np.random.default_rng(seed)
-    return [rng.choice(n_rows, size, replace=False) for _ in range(n_chunks)]
+    chunks = np.empty((n_chunks, size), dtype=np.int32)
+    for k in range(n_chunks):
+        chunks[k] = rng.choice(n_rows, size, replace=False)
+    return chunks
 
 
 def _period_chunks(reference: pd.DataFrame, column: str) -> list[np.ndarray]:
@@ -133,13 +137,25 @@ def _period_chunks(reference: pd.DataFrame, column: str) -> list[np.ndarray]:
     return [np.flatnonzero(codes == k) for k in range(codes.max() + 1)]
 
 
-def _blocks(chunks: list[np.ndarray], width: int):
-    """Chunks in blocks: (chunk number of each row, row indices, number of chunks in the block)."""
-    per_block = max(1, _BLOCK_CELLS // max(width, 1))
-    for start in range(0, len(chunks), per_block):
-        block = chunks[start:start + per_block]
-        sizes = np.array([len(c) for c in block])
-        yield np.repeat(np.arange(len(block)), sizes), np.concatenate(block), len(block)
+def _layout(chunks) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The chunks as 2-D blocks of row indices (one size per block) and their positions.
+
+    Built once and shared by every column, in blocks of about ``_BLOCK_CELLS`` cells so that
+    memory stays small whatever the number of chunks. ``chunks`` is a list of index arrays,
+    or a 2-D array whose rows are chunks of one size (then the blocks are views of it).
+    """
+    sizes = np.array([len(c) for c in chunks])
+    blocks = []
+    for size in np.unique(sizes):
+        same = np.flatnonzero(sizes == size)
+        per_block = max(1, _BLOCK_CELLS // max(int(size), 1))
+        for start in range(0, len(same), per_block):
+            positions = same[start:start + per_block]
+            if isinstance(chunks, np.ndarray):
+                blocks.append((positions, chunks[positions[0]:positions[-1] + 1]))
+            else:
+                blocks.append((positions, np.array([chunks[k] for k in positions])))
+    return blocks
 
 
 def _leave_out(m: np.ndarray, n: int) -> np.ndarray:
@@ -147,16 +163,18 @@ def _leave_out(m: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(np.clip(1 - (m / n) ** 2, 0, None))
 
 
-def _missing_jumps(missing: np.ndarray, chunks: list[np.ndarray]) -> np.ndarray:
+def _missing_jumps(missing: np.ndarray, layout, n_chunks: int) -> np.ndarray:
     """Each chunk's share of missing values minus that of the rest of the reference."""
     n, total = len(missing), int(missing.sum())
-    size = np.array([len(c) for c in chunks], dtype=float)
-    inside = np.array([missing[c].sum() for c in chunks], dtype=float)
-    jump = inside / size - (total - inside) / (n - size)
-    return jump * _leave_out(size, n)
+    out = np.empty(n_chunks)
+    for positions, rows in layout:
+        size = rows.shape[1]
+        inside = missing[rows].sum(axis=1)
+        out[positions] = (inside / size - (total - inside) / (n - size)) * _leave_out(size, n)
+    return out
 
 
-def _numeric_effects(x: np.ndarray, ref: ReferenceColumn, chunks: list[np.ndarray]) -> np.ndarray:
+def _numeric_effects(x: np.ndarray, ref: ReferenceColumn, layout, n_chunks: int) -> np.ndarray:
     """Normalised Wasserstein distance of each chunk's finite values to the rest's.
 
     With ``u_t`` the reference's distinct values, ``F_t`` its CDF there, and ``c_t`` the
@@ -176,9 +194,9 @@ def _numeric_effects(x: np.ndarray, ref: ReferenceColumn, chunks: list[np.ndarra
     end = len(widths)  # segments stop at the last distinct value
     # each row's distinct value (rows without a value go past the end, where they add nothing)
     where = np.searchsorted(distinct, np.where(np.isnan(x), np.inf, x))
-    out = np.full(len(chunks), np.nan)
-    for positions, chunk in _chunk_matrix(chunks):
-        at = np.sort(where[chunk], axis=1)
+    out = np.full(n_chunks, np.nan)
+    for positions, rows in layout:
+        at = np.sort(where[rows], axis=1)
         m = (at < len(distinct)).sum(axis=1).astype(float)
         starts = np.minimum(np.c_[np.zeros(len(at), dtype=np.int64), at], end)
         stops = np.minimum(np.c_[at, np.full(len(at), end)], end)
@@ -195,52 +213,44 @@ def _numeric_effects(x: np.ndarray, ref: ReferenceColumn, chunks: list[np.ndarra
     return out
 
 
-def _chunk_matrix(chunks: list[np.ndarray]):
-    """Chunks of one size at a time, as a 2-D array of row indices, with their positions."""
-    sizes = np.array([len(c) for c in chunks])
-    for size in np.unique(sizes):
-        same = np.flatnonzero(sizes == size)
-        per_block = max(1, _BLOCK_CELLS // max(int(size), 1))
-        for start in range(0, len(same), per_block):
-            positions = same[start:start + per_block]
-            yield positions, np.array([chunks[k] for k in positions])
-
-
-def _label_effects(codes: np.ndarray, chunks: list[np.ndarray], n_levels: int) -> np.ndarray:
+def _label_effects(codes: np.ndarray, layout, n_chunks: int, n_levels: int) -> np.ndarray:
     """Jensen-Shannon distance (base 2) of each chunk's level shares to the rest's."""
-    present = codes >= 0
-    total = np.bincount(codes[present], minlength=n_levels)
+    total = np.bincount(codes[codes >= 0], minlength=n_levels)
     n = int(total.sum())
-    out = []
-    for ids, rows, count in _blocks(chunks, n_levels):
-        c = codes[rows]
-        keep = c >= 0
-        counts = np.bincount(ids[keep] * n_levels + c[keep], minlength=count * n_levels)
-        counts = counts.reshape(count, n_levels).astype(float)
-        m = counts.sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p = counts / m[:, None]
-            q = (total - counts) / (n - m)[:, None]
-            mid = (p + q) / 2
-            divergence = (rel_entr(p, mid).sum(axis=1) + rel_entr(q, mid).sum(axis=1)) / 2
-        effect = np.sqrt(np.maximum(divergence, 0) / math.log(2))
-        effect[(m == 0) | (m == n)] = np.nan
-        out.append(effect * _leave_out(m, n))
-    return np.concatenate(out)
+    out = np.full(n_chunks, np.nan)
+    for positions, rows in layout:
+        per_block = max(1, _BLOCK_CELLS // n_levels)  # the count table is chunks x levels
+        for start in range(0, len(positions), per_block):
+            c = codes[rows[start:start + per_block]]
+            keep = c >= 0
+            cell = np.arange(len(c))[:, None] * n_levels + c
+            counts = np.bincount(cell[keep], minlength=len(c) * n_levels)
+            counts = counts.reshape(len(c), n_levels).astype(float)
+            m = counts.sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = counts / m[:, None]
+                q = (total - counts) / (n - m)[:, None]
+                mid = (p + q) / 2
+                divergence = (rel_entr(p, mid).sum(axis=1) + rel_entr(q, mid).sum(axis=1)) / 2
+            effect = np.sqrt(np.maximum(divergence, 0) / math.log(2))
+            effect[(m == 0) | (m == n)] = np.nan
+            out[positions[start:start + per_block]] = effect * _leave_out(m, n)
+    return out
 
 
-def _column_values(series: pd.Series, ref: ReferenceColumn,
-                   chunks: list[np.ndarray]) -> dict[str, np.ndarray]:
+def _column_values(series: pd.Series, ref: ReferenceColumn, layout,
+                   n_chunks: int) -> dict[str, np.ndarray]:
     """Each chunk's effect size and missing-share jump for one column."""
     if ref.group == "numeric":
         x = numbers(series)
-        effect = _numeric_effects(x, ref, chunks)
+        effect = _numeric_effects(x, ref, layout, n_chunks)
         missing = np.isnan(x)
     else:
         codes = row_codes(series, ref.levels)[0]
-        effect = _label_effects(codes, chunks, len(ref.levels))
+        effect = _label_effects(codes, layout, n_chunks, len(ref.levels))
         missing = codes < 0
-    return {EFFECT_STATISTIC[ref.group]: effect, "missing_share": _missing_jumps(missing, chunks)}
+    return {EFFECT_STATISTIC[ref.group]: effect,
+            "missing_share": _missing_jumps(missing, layout, n_chunks)}
 
 
 def _leave_one_out(values: np.ndarray, alpha: float) -> np.ndarray:
@@ -339,17 +349,18 @@ def calibrate(reference: pd.DataFrame, chunk: int | str = 1_000, *,
             f"rows), the largest of {biggest} rows; alpha={alpha:g} needs at least "
             f"{math.ceil(1 / alpha) - 1} chunks, each at most half the reference. Use more "
             "(n_chunks) or smaller chunks, or a larger alpha.")
-    return _bands(reference, columns, chunks, alpha)
+    chunk_rows = int(np.median([len(c) for c in chunks]))
+    return _bands(reference, columns, _layout(chunks), len(chunks), chunk_rows, alpha)
 
 
-def _bands(reference: pd.DataFrame, columns: list, chunks: list[np.ndarray],
+def _bands(reference: pd.DataFrame, columns: list, layout, n_chunks: int, chunk_rows: int,
            alpha: float) -> Calibration:
     rows, exceed, kept = [], [], {}
     for name in columns:
         ref = summarise_reference(reference[name])
         if ref.n == 0 or names_rows(ref):  # never tested: nothing to calibrate
             continue
-        for statistic, values in _column_values(reference[name], ref, chunks).items():
+        for statistic, values in _column_values(reference[name], ref, layout, n_chunks).items():
             valid = values[~np.isnan(values)]
             rank = band_rank(len(valid), alpha)
             if rank is None:
@@ -359,8 +370,7 @@ def _bands(reference: pd.DataFrame, columns: list, chunks: list[np.ndarray],
             exceed.append(_leave_one_out(values, alpha))
             kept[(name, statistic)] = values
     bands = pd.DataFrame(rows, columns=["column", "statistic", "chunks", "mean", "band"])
-    above = np.array(exceed).reshape(len(exceed), len(chunks))
+    above = np.array(exceed).reshape(len(exceed), n_chunks)
     family_wise = float(above.any(axis=0).mean()) if len(exceed) else 0.0
-    values = pd.DataFrame(kept, index=pd.RangeIndex(len(chunks), name="chunk"))
-    return Calibration(bands, alpha, len(chunks), int(np.median([len(c) for c in chunks])),
-                       family_wise, values)
+    values = pd.DataFrame(kept, index=pd.RangeIndex(n_chunks, name="chunk"))
+    return Calibration(bands, alpha, n_chunks, chunk_rows, family_wise, values)

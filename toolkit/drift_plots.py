@@ -1,4 +1,4 @@
-"""Pictures of drift: a ranked chart of a drift report, and one column's reference against a batch.
+"""Pictures of drift: a ranked chart of a report, a column against its reference, a band's origin.
 
 >>> import pandas as pd
 >>> ref = pd.DataFrame({"plan": ["a", "b"] * 10})
@@ -17,7 +17,7 @@ import pandas as pd
 from toolkit.drift_statistics import check_pair, column_group, numbers, row_codes
 from toolkit.plotting import COLORS, new_axes
 
-__all__ = ["plot_distribution_shift", "plot_drift_report"]
+__all__ = ["plot_calibration_band", "plot_distribution_shift", "plot_drift_report"]
 
 
 def plot_drift_report(report: Any, *, ax=None):
@@ -71,6 +71,61 @@ def plot_drift_report(report: Any, *, ax=None):
     if judged.any():
         handles.append(ax.collections[-1])
     ax.legend(handles=handles, loc="lower right")
+    return ax
+
+
+def plot_calibration_band(calibration: Any, column: str, statistic: str | None = None, *,
+                          value: float | None = None, bins: int = 40, ax=None):
+    """Where a band comes from: the statistic on every healthy chunk, and the band above them.
+
+    A histogram of one column's statistic over the reference's chunks (blue), the band
+    (black line) and, if given, a batch's ``value`` (orange line).
+
+    Parameters
+    ----------
+    calibration : Calibration
+        From ``calibrate``.
+    column : str
+        A calibrated column.
+    statistic : str, optional
+        Default: the column's effect size (``wasserstein`` or ``jensen_shannon``).
+    value : float, optional
+        A batch's statistic, to place among the chunks.
+    bins : int, default=40
+        Histogram bins.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Examples
+    --------
+    >>> from toolkit.drift_calibration import calibrate
+    >>> ref = pd.DataFrame({"x": np.random.default_rng(0).normal(size=2_000)})
+    >>> ax = plot_calibration_band(calibrate(ref, chunk=200, alpha=0.05), "x")
+    >>> ax.get_xlabel(), ax.get_legend_handles_labels()[1][1]
+    ('wasserstein of x', 'band (alpha = 0.05)')
+    """
+    values = getattr(calibration, "values", None)
+    if not isinstance(values, pd.DataFrame) or not hasattr(calibration, "band"):
+        raise TypeError(f"calibration must be a Calibration from calibrate(); got "
+                        f"{type(calibration).__name__}.")
+    names = {s for c, s in values.columns if c == column and s != "missing_share"}
+    if statistic is None and len(names) == 1:
+        statistic = names.pop()
+    if (column, statistic) not in values.columns:
+        raise ValueError(f"column {column!r} with statistic {statistic!r} was not calibrated; "
+                         f"calibrated are {sorted(set(values.columns))[:8]!r}.")
+    ax = new_axes(ax)
+    chunks = values[(column, statistic)].dropna()
+    ax.hist(chunks, bins=bins, color=COLORS["primary"], alpha=0.7,
+            label=f"{len(chunks)} healthy chunks")
+    band = calibration.band(column, statistic)
+    ax.axvline(band, color="black", linewidth=2, label=f"band (alpha = {calibration.alpha:g})")
+    if value is not None:
+        ax.axvline(value, color=COLORS["highlight"], linewidth=2, linestyle="--", label="batch")
+    ax.set_xlabel(f"{statistic} of {column}")
+    ax.set_ylabel("chunks")
+    ax.set_title(f"{column}: {(chunks > band).sum()} of {len(chunks)} chunks above the band")
+    ax.legend(loc="upper left")  # the band sits in the right tail
     return ax
 
 

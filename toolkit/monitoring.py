@@ -88,7 +88,8 @@ class MonitorResult:
         could be raised: later for performance, which waits for labels), ``signal`` (schema,
         drift, output or performance), ``column`` and ``reason``.
     reports : dict
-        The drift report of each month, by month, to look closer.
+        The drift report of each month, by month, to look closer (KS p-values only where a
+        rule decides by them).
     thresholds : str
         How the drift thresholds were set, in words.
     as_of : pandas.Timestamp
@@ -221,7 +222,8 @@ class _Watch:
         current = batch[self.columns].copy()
         if "score" in self.prepared.columns:
             current["score"] = batch["score"].to_numpy()
-        report = compare_prepared(self.prepared, current, self.calibration)
+        # KS p-values only where a rule decides by them: elsewhere they cost time, unused
+        report = compare_prepared(self.prepared, current, self.calibration, p_values=False)
         row_alerts = []
         # The model may take columns the service never receives (dropped inside its pipeline);
         # the schema judges what arrived, and itself reports the columns it misses.
