@@ -19,8 +19,10 @@ def _frame(n, seed=0, shift=0.0):
 
 
 # --- statistics equal the oracles ---------------------------------------------------------------
-@pytest.mark.parametrize("n_ref, n_cur", [(300, 200), (800, 1000), (20_000, 15_000)],
-                         ids=["exact-small", "exact-mixed", "asymptotic"])
+@pytest.mark.parametrize("n_ref, n_cur", [(300, 200), (800, 1000), (20_000, 15_000),
+                                          (40_000, 600), (40_000, 1)],
+                         ids=["exact-small", "exact-mixed", "asymptotic", "small-batch",
+                              "one-row-batch"])
 @pytest.mark.parametrize("column", ["usage", "calls"])
 def test_ks_equals_scipy(n_ref, n_cur, column):
     ref, cur = _frame(n_ref, 0), _frame(n_cur, 1, shift=0.05)
@@ -42,6 +44,22 @@ def test_chi_square_equals_scipy(column, n):
     assert row["test"] == "chi2"
     assert row["statistic"] == pytest.approx(expected.statistic, rel=1e-12)
     assert row["p_value"] == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0, 0.01], ids=["same", "beyond", "inside"])
+@pytest.mark.parametrize("column", ["usage", "calls"])
+def test_a_small_batch_against_a_large_reference_equals_scipy(column, scale):
+    """Batches far smaller than the reference are compared through the reference's CDF table
+    (segment by segment, not by merging): the same KS statistic and Wasserstein distance."""
+    ref, cur = _frame(40_000, 0), _frame(700, 1)
+    cur[column] = cur[column] * scale
+    prepared = drift.PreparedReference(ref, [column])
+    for _ in range(2):  # the second batch reuses the table the first one built
+        row = drift.compare_prepared(prepared, cur[[column]]).table.iloc[0]
+        assert row["statistic"] == pytest.approx(stats.ks_2samp(ref[column], cur[column]).statistic,
+                                                 rel=1e-12)
+        expected = stats.wasserstein_distance(ref[column], cur[column]) / ref[column].std(ddof=0)
+        assert row["wasserstein"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_wasserstein_and_jensen_shannon_equal_scipy():

@@ -127,3 +127,24 @@ def test_a_statistic_that_cannot_be_computed_alarms():
         decided = dict(row)
         _decide(decided, rule, ref, ref, None)
         assert decided["drifted"] is True
+
+
+@pytest.mark.parametrize("dtype", [object, TEXT, "string", "boolean"])
+def test_text_codes_equal_pandas_factorize(dtype):
+    """Levels looked up among the first rows' levels, the rest factorized: factorize's codes."""
+    from toolkit.drift_statistics import summarise_reference
+
+    rng = np.random.default_rng(7)
+    if dtype == "boolean":
+        values = pd.Series(np.where(rng.random(5_000) < 0.1, None, rng.random(5_000) < 0.3),
+                           dtype="boolean")
+    else:
+        words = rng.choice(["a", "b", "c"], 5_000).astype(object)
+        words[rng.random(5_000) < 0.1] = None
+        words[3_000] = "late"  # a level that first appears after the first rows
+        words[4_000:4_010] = "later"
+        values = pd.Series(words, dtype=dtype)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    ref = summarise_reference(values)
+    assert ref.levels.tolist() == list(uniques)
+    assert ref.counts.tolist() == np.bincount(codes[codes >= 0]).tolist()

@@ -39,6 +39,7 @@ from toolkit.drift_statistics import (
     chance_level,
     check_pair,
     label_statistics,
+    map_columns,
     numeric_statistics,
     summarise_batch,
 )
@@ -214,8 +215,10 @@ def compare_prepared(ref: PreparedReference, current: pd.DataFrame,
     >>> compare_prepared(prepared, pd.DataFrame({"x": np.arange(50.0) + 40})).n_drifted
     1
     """
-    rows = [_compare_column(name, ref.summaries[name], current[name], calibration, p_values)
-            for name in ref.columns]
+    rows = map_columns(lambda name: _compare_column(name, ref.summaries[name], current[name],
+                                                     calibration, p_values),
+                       ref.columns, rows=len(current),
+                       threaded=lambda name: ref.summaries[name].group == "numeric")
     table = pd.DataFrame(rows, columns=_TABLE_COLUMNS)
     table["drifted"] = table["drifted"].astype("boolean")
     table["missing_up"] = table["missing_up"].astype("boolean")

@@ -25,8 +25,10 @@ size two samples of the same distribution show by chance alone.
 from __future__ import annotations
 
 import math
+import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,8 +45,11 @@ __all__ = [
     "ID_MIN_LEVELS",
     "ID_UNIQUE_SHARE",
     "KS_EXACT_MAX_N",
+    "MAX_THREADS",
+    "PARALLEL_MIN_ROWS",
     "PSI_BINS",
     "PSI_EPSILON",
+    "SMALL_BATCH_SHARE",
     "ColumnSummary",
     "PreparedReference",
     "ReferenceColumn",
@@ -53,6 +58,7 @@ __all__ = [
     "chi_square",
     "column_group",
     "label_statistics",
+    "map_columns",
     "names_rows",
     "numbers",
     "numeric_statistics",
@@ -71,6 +77,10 @@ PSI_BINS = 10
 EFFECT_STATISTIC = {"numeric": "wasserstein", "labels": "jensen_shannon"}
 #: scipy's KS p-value is exact up to this many values per sample, asymptotic above.
 KS_EXACT_MAX_N = 10_000
+#: Text columns take their first levels from this many first rows, then look each row up.
+GUESS_ROWS = 1_000
+#: A batch with fewer values than the reference over this is compared segment by segment.
+SMALL_BATCH_SHARE = 16
 #: Chi-square: levels expected to hold fewer rows than this in a side are pooled (Cochran).
 CHI2_MIN_EXPECTED = 5
 #: A text column with more distinct values than this, nearly all different, names rows.
@@ -136,28 +146,59 @@ def numbers(series: pd.Series) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.nan)
 
 
+def _lookup_codes(values: pd.Series, levels: pd.Index) -> tuple[np.ndarray, pd.Index]:
+    """Each value's position in ``levels`` (-1 where missing); values it lacks get new codes.
+
+    A hash lookup per row among a few known levels costs about half of a full
+    ``pandas.factorize``; only the rows not found (missing, or a new level) are factorized.
+    """
+    codes = levels.get_indexer(values)
+    unknown = np.flatnonzero(codes < 0)
+    if not len(unknown):
+        return codes, pd.Index([], dtype=object)
+    more, new = pd.factorize(values.iloc[unknown], use_na_sentinel=True)
+    codes[unknown] = np.where(more >= 0, len(levels) + more, -1)
+    return codes, pd.Index(new, dtype=object)
+
+
+def _as_labels(series: pd.Series) -> pd.Series:
+    # a constant number column is compared as one label: its values, infinities missing
+    return pd.Series(numbers(series)) if column_group(series) == "numeric" else series
+
+
 def _label_codes(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of a column of labels (-1 where missing) and the level of each code."""
+    """Integer codes of a column of labels (-1 where missing) and the level of each code.
+
+    The levels are in order of first appearance, as ``pandas.factorize`` gives them.
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):  # the codes are already there: no hashing
         return series.cat.codes.to_numpy(), pd.Index(series.cat.categories, dtype=object)
-    if column_group(series) == "numeric":  # a constant number column, compared as one label
-        series = pd.Series(numbers(series))
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    return codes, pd.Index(uniques, dtype=object)
+    series = _as_labels(series)
+    guess = pd.unique(series.iloc[:GUESS_ROWS].dropna())
+    if len(guess) > GUESS_ROWS // 2:  # mostly distinct values: looking them up first wastes time
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        return codes, pd.Index(uniques, dtype=object)
+    # The first rows' levels come first in order of appearance; the levels they lack appear
+    # later, and the factorize of the rows not found keeps their order: factorize's order.
+    guess = pd.Index(guess, dtype=object)
+    codes, more = _lookup_codes(series, guess)
+    return codes, guess.append(more)
 
 
 def row_codes(series: pd.Series, levels: pd.Index) -> tuple[np.ndarray, pd.Index]:
     """Each row's level as a position in ``levels`` (-1 where missing), and the new levels.
 
     A value ``levels`` does not hold gets a code after them: ``len(levels)`` for the first new
-    level, and so on. Each distinct value is looked up once, not each row.
+    level, and so on.
 
     >>> codes, new = row_codes(pd.Series(["b", None, "z", "b"]), pd.Index(["a", "b"]))
     >>> codes.tolist(), new.tolist()
     ([1, -1, 2, 1], ['z'])
     """
-    codes, own = _label_codes(series)
-    position = levels.get_indexer(own)
+    if not isinstance(series.dtype, pd.CategoricalDtype):
+        return _lookup_codes(_as_labels(series), levels)
+    codes, own = series.cat.codes.to_numpy(), pd.Index(series.cat.categories, dtype=object)
+    position = levels.get_indexer(own)  # each category looked up once, not each row
     unseen = position < 0
     position[unseen] = len(levels) + np.arange(int(unseen.sum()))
     mapped = np.full(len(codes), -1, dtype=np.int64)
@@ -214,6 +255,7 @@ class ReferenceColumn(ColumnSummary):
 
     kind: str = "labels"
     edges: np.ndarray | None = None
+    _cdf_table: tuple | None = None  # distinct values, CDF and area below it, built on demand
     bins: np.ndarray | None = None
     scale: float = 1.0
     spread: float = 0.0
@@ -231,14 +273,16 @@ def names_rows(ref: ColumnSummary) -> bool:
             and ref.n_levels > ID_MIN_LEVELS and ref.distinct_share >= ID_UNIQUE_SHARE)
 
 
-def _std(values: np.ndarray) -> float:
+def _std(sorted_values: np.ndarray) -> float:
     """Standard deviation without overflow (values near 1e300 square to infinity)."""
-    if values.size == 0:
+    if sorted_values.size == 0:
         return 1.0
-    big = float(np.max(np.abs(values)))
+    big = max(abs(float(sorted_values[0])), abs(float(sorted_values[-1])))  # sorted: the ends
     if big == 0:
         return 1.0
-    return float(np.std(values / big)) * big or 1.0
+    if big < 1e150:  # squares stay finite: no need to scale (and copy) the values first
+        return float(np.std(sorted_values)) or 1.0
+    return float(np.std(sorted_values / big)) * big or 1.0
 
 
 def _decile_edges(sorted_values: np.ndarray, bins: int = PSI_BINS) -> np.ndarray:
@@ -260,20 +304,30 @@ def _spread(sorted_values: np.ndarray, scale: float) -> float:
     n = len(sorted_values)
     if n < 2:
         return 0.0
-    f = np.arange(1, n) / n  # the empirical CDF between consecutive values
-    return math.sqrt(2 / math.pi) * float(np.dot(np.sqrt(f * (1 - f)), np.diff(sorted_values))) / scale
+    # F(1 - F) with F = k / n, the empirical CDF between consecutive values, is k (n - k) / n^2;
+    # computed in one buffer, in place, since it is as long as the column
+    weight = np.arange(1, n, dtype=float)
+    weight *= n - weight
+    np.sqrt(weight, out=weight)
+    return math.sqrt(2 / math.pi) * float(np.dot(weight, np.diff(sorted_values))) / n / scale
+
+
+def _sorted_finite(series: pd.Series) -> tuple[np.ndarray, int]:
+    """The finite values sorted, and the number of rows: one sort, NaN (sorted last) cut off."""
+    x = numbers(series)
+    x.sort()  # numbers() returns a new array: sorting it in place copies nothing more
+    return x[:np.searchsorted(x, np.nan)], len(x)  # NaN sort last, and searchsorted knows it
 
 
 def summarise_reference(series: pd.Series) -> ReferenceColumn:
     """Reduce one reference column: sorted numbers with their deciles, or level counts."""
     kind = column_group(series)
     if kind == "numeric":
-        x = numbers(series)
-        finite = np.sort(x[~np.isnan(x)])
+        finite, n_rows = _sorted_finite(series)
         if finite.size and finite[0] != finite[-1]:
             scale = _std(finite)
             edges = _decile_edges(finite)
-            return ReferenceColumn("numeric", len(x), len(x) - finite.size, values=finite,
+            return ReferenceColumn("numeric", n_rows, n_rows - finite.size, values=finite,
                                    kind=kind, edges=edges, bins=_bin_counts(finite, edges),
                                    scale=scale, spread=_spread(finite, scale), n_levels=2)
     codes, levels = _label_codes(series)
@@ -288,13 +342,45 @@ def summarise_reference(series: pd.Series) -> ReferenceColumn:
 def summarise_batch(series: pd.Series, reference: ReferenceColumn) -> ColumnSummary:
     """Reduce one column of a batch the way its ``reference`` column was reduced."""
     if reference.group == "numeric":
-        x = numbers(series)
-        finite = np.sort(x[~np.isnan(x)])
-        return ColumnSummary("numeric", len(x), len(x) - finite.size, values=finite)
+        finite, n_rows = _sorted_finite(series)
+        return ColumnSummary("numeric", n_rows, n_rows - finite.size, values=finite)
     codes, new = row_codes(series, reference.levels)
     counts = np.bincount(codes[codes >= 0], minlength=len(reference.levels) + len(new))
     return ColumnSummary("labels", len(codes), len(codes) - int(counts.sum()),
                          levels=reference.levels.append(new), counts=counts)
+
+
+#: Frames with at least this many rows have their columns reduced on several threads
+#: (NumPy's sorts and pandas' text hashing release the GIL); smaller ones are not worth it.
+PARALLEL_MIN_ROWS = 100_000
+#: At most this many threads: each holds a few copies of a column in memory at once.
+MAX_THREADS = 4
+
+
+def map_columns(function: Callable[[Any], Any], items: Sequence, *, rows: int,
+                threaded: Callable[[Any], bool] | None = None) -> list:
+    """``[function(item) for item in items]``, on up to :data:`MAX_THREADS` threads for big frames.
+
+    The columns of a drift report are independent, so a machine's cores can share them: the
+    results come back in order, each exactly what the loop gives. Only the items ``threaded``
+    accepts go to the threads (numbers: NumPy's sorts release the GIL); the others (text:
+    hashing Python strings holds it) run first, one after the other, because a thread that
+    holds the GIL for a long call makes the others wait for it at every step.
+
+    >>> map_columns(str.upper, ["a", "b"], rows=10)
+    ['A', 'B']
+    """
+    workers = min(len(items), os.cpu_count() or 1, MAX_THREADS)
+    if rows < PARALLEL_MIN_ROWS or workers < 2:
+        return [function(item) for item in items]
+    on_threads = [threaded is None or threaded(item) for item in items]
+    results = {i: function(item) for i, (item, t) in enumerate(zip(items, on_threads,
+                                                                   strict=True)) if not t}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {i: pool.submit(function, item)
+                   for i, (item, t) in enumerate(zip(items, on_threads, strict=True)) if t}
+        results.update((i, future.result()) for i, future in futures.items())
+    return [results[i] for i in range(len(items))]
 
 
 class PreparedReference:
@@ -323,8 +409,10 @@ class PreparedReference:
         check_dataframe(reference, "reference")
         self.columns = list(reference.columns) if columns is None else check_columns(
             reference, columns, "columns")
-        self.summaries: dict[str, ReferenceColumn] = {
-            name: summarise_reference(reference[name]) for name in self.columns}
+        reduced = map_columns(lambda name: summarise_reference(reference[name]), self.columns,
+                              rows=len(reference),
+                              threaded=lambda name: column_group(reference[name]) == "numeric")
+        self.summaries: dict[str, ReferenceColumn] = dict(zip(self.columns, reduced, strict=True))
 
 
 # --- statistics ------------------------------------------------------------------------------------
@@ -345,14 +433,17 @@ def _cdf_gaps(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     order = np.argsort(both, kind="stable")
     values = both[order]
     del both
-    in_ref = np.cumsum(order < n1)
+    in_ref = np.cumsum(order < n1, dtype=np.int32 if n1 + n2 < 2**31 else np.int64)
     del order
-    k = np.arange(1, n1 + n2 + 1)
+    in_cur = np.arange(1, n1 + n2 + 1)
+    in_cur -= in_ref  # in place: these arrays are as long as both samples together
     ties = values[1:] == values[:-1]
     if ties.any():  # only the last of equal values holds the right counts
         last = np.append(~ties, True)
-        in_ref, k, values = in_ref[last], k[last], values[last]
-    return values, np.abs(in_ref / n1 - (k - in_ref) / n2)
+        in_ref, in_cur, values = in_ref[last], in_cur[last], values[last]
+    gaps = in_ref / n1
+    gaps -= in_cur / n2
+    return values, np.abs(gaps, out=gaps)
 
 
 def _ks_p_value(a: np.ndarray, b: np.ndarray, d: float) -> float:
@@ -366,17 +457,77 @@ def _ks_p_value(a: np.ndarray, b: np.ndarray, d: float) -> float:
     return float(np.clip(stats.kstwo.sf(d, np.round(m * n / (m + n))), 0, 1))
 
 
+def _cdf_table(ref: ReferenceColumn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reference's distinct values, its CDF at each, and the area under the CDF up to each."""
+    if ref._cdf_table is None:
+        a, n = ref.values, len(ref.values)
+        if n > 1 and bool(np.any(a[1:] == a[:-1])):
+            distinct, first = np.unique(a, return_index=True)
+            cdf = np.r_[first[1:], n] / n
+        else:
+            distinct, cdf = a, np.arange(1, n + 1) / n
+        area = np.empty(len(distinct))
+        area[0] = 0.0
+        np.cumsum(cdf[:-1] * np.diff(distinct), out=area[1:])
+        ref._cdf_table = (distinct, cdf, area)
+    return ref._cdf_table
+
+
+def _small_batch_gaps(ref: ReferenceColumn, b: np.ndarray) -> tuple[float, float]:
+    """KS statistic and unnormalised Wasserstein distance of a small sorted batch ``b``.
+
+    The batch's CDF is flat between its own values, so both are read off the reference's CDF
+    table segment by segment: two binary searches per batch value and prefix sums of the area
+    under the reference's CDF, in time that grows with the batch, not the reference. Tested
+    equal to ``scipy.stats.ks_2samp`` and ``wasserstein_distance``.
+    """
+    distinct, cdf, area = _cdf_table(ref)
+    m, last = len(b), len(distinct) - 1
+    if m > 1 and bool(np.any(b[1:] == b[:-1])):
+        steps, first = np.unique(b, return_index=True)
+        level = np.r_[first[1:], m] / m  # the batch's CDF from each of its distinct values on
+    else:
+        steps, level = b, np.arange(1, m + 1) / m
+    # the reference at each step: its last distinct value at or below it, the CDF and area there
+    at = np.searchsorted(distinct, steps, side="right") - 1
+    k = np.clip(at, 0, None)
+    cdf_at = np.where(at >= 0, cdf[k], 0.0)
+    area_at = np.where(at >= 0, area[k] + cdf[k] * (steps - distinct[k]), 0.0)
+    before = np.where((at >= 0) & (distinct[k] == steps), at - 1, at)  # last value below it
+    cdf_before = np.where(before >= 0, cdf[np.clip(before, 0, None)], 0.0)
+    d = max(float(np.max(np.abs(cdf_at - level))),
+            float(np.max(np.abs(cdf_before - np.r_[0.0, level[:-1]]))))
+    # between two steps the batch's CDF is c; the reference's crosses c once, at u
+    c, a_lo, a_hi = level[:-1], area_at[:-1], area_at[1:]
+    lo, hi = steps[:-1], steps[1:]
+    cross = np.searchsorted(cdf, c, side="left")
+    j = np.clip(cross, 0, last)
+    raw = np.where(cross <= last, distinct[j], np.inf)
+    a_u = np.where(raw <= lo, a_lo, np.where(raw >= hi, a_hi, area[j]))
+    u = np.clip(raw, lo, hi)
+    total = float(np.sum(c * (u - lo) - (a_u - a_lo) + (a_hi - a_u) - c * (hi - u)))
+    total += float(area_at[0])  # before the batch's first value its CDF is 0
+    if steps[-1] < distinct[-1]:  # after its last value, 1
+        total += float(distinct[-1] - steps[-1] - (area[-1] - area_at[-1]))
+    return d, total
+
+
 def numeric_statistics(ref: ReferenceColumn, cur: ColumnSummary, *, p_value: bool) -> dict:
     """KS statistic (and p-value if asked), normalised Wasserstein, PSI and Jensen-Shannon.
 
-    Both sides need at least one value.
+    Both sides need at least one value. A batch much smaller than the reference is compared
+    through the reference's CDF table (:func:`_small_batch_gaps`), which is built once and kept;
+    otherwise the two sorted samples are merged (:func:`_cdf_gaps`).
     """
     a, b = ref.values, cur.values
-    values, gaps = _cdf_gaps(a, b)
-    wasserstein = float(np.dot(gaps[:-1], np.diff(values))) / ref.scale
+    if len(b) * SMALL_BATCH_SHARE < len(a):
+        d, total = _small_batch_gaps(ref, b)
+    else:
+        values, gaps = _cdf_gaps(a, b)
+        d, total = float(gaps.max()), float(np.dot(gaps[:-1], np.diff(values)))
     p, q = ref.bins / len(a), _bin_counts(b, ref.edges) / len(b)
-    out = {"statistic": float(gaps.max()), "p_value": np.nan, "psi": _psi_terms(p, q),
-           "jensen_shannon": _jensen_shannon(p, q), "wasserstein": wasserstein}
+    out = {"statistic": d, "p_value": np.nan, "psi": _psi_terms(p, q),
+           "jensen_shannon": _jensen_shannon(p, q), "wasserstein": total / ref.scale}
     if p_value:
         out["p_value"] = _ks_p_value(a, b, out["statistic"])
     return out
