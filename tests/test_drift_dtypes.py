@@ -132,7 +132,7 @@ def test_a_statistic_that_cannot_be_computed_alarms():
 @pytest.mark.parametrize("dtype", [object, TEXT, "string", "boolean"])
 def test_text_codes_equal_pandas_factorize(dtype):
     """Levels looked up among the first rows' levels, the rest factorized: factorize's codes."""
-    from toolkit.drift_statistics import summarise_reference
+    from toolkit.drift_columns import summarise_reference
 
     rng = np.random.default_rng(7)
     if dtype == "boolean":

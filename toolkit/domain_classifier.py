@@ -22,8 +22,8 @@ import pandas as pd
 from scipy import stats
 
 from toolkit._validation import check_positive_int, check_probability
+from toolkit.drift_columns import PreparedReference, check_pair, numbers
 from toolkit.drift_rules import facts_of, fire
-from toolkit.drift_statistics import PreparedReference, check_pair, numbers
 
 __all__ = ["DOMAIN_MAX_LEVELS", "DomainClassifierResult", "domain_classifier"]
 

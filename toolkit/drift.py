@@ -10,6 +10,8 @@ module, to read:
   :func:`add_new_category`, :func:`change_units`, :func:`inject_missing`, :func:`shift_prior`,
   :func:`change_concept`, and :func:`simulate_stream`, which strings them into a stream of
   batches with its event log;
+* **columns reduced once** (:mod:`toolkit.drift_columns`): numbers sorted, labels counted,
+  :class:`PreparedReference` for many batches;
 * **statistics** (:mod:`toolkit.drift_statistics`): KS, Wasserstein, PSI, Jensen-Shannon and
   chi-square for one column, :func:`psi`, and :func:`chance_level`, what chance alone gives;
 * **the rule table and the report** (:mod:`toolkit.drift_rules`): :func:`drift_report` tests
@@ -35,6 +37,7 @@ module, to read:
 
 from toolkit.domain_classifier import DomainClassifierResult, domain_classifier
 from toolkit.drift_calibration import CHUNKS_PER_ALARM, Calibration, calibrate
+from toolkit.drift_columns import PSI_BINS, PreparedReference, check_pair, column_group
 from toolkit.drift_plots import plot_calibration_band, plot_distribution_shift, plot_drift_report
 from toolkit.drift_rules import (
     CHANCE_SHARE,
@@ -50,15 +53,7 @@ from toolkit.drift_rules import (
     compare_prepared,
     drift_report,
 )
-from toolkit.drift_statistics import (
-    PSI_BINS,
-    PSI_EPSILON,
-    PreparedReference,
-    chance_level,
-    check_pair,
-    column_group,
-    psi,
-)
+from toolkit.drift_statistics import PSI_EPSILON, chance_level, psi
 from toolkit.simulators import (
     EVENT_LOG_COLUMNS,
     SIMULATORS,

@@ -43,14 +43,14 @@ from toolkit._validation import (
     check_positive_int,
     check_probability,
 )
-from toolkit.drift_statistics import (
-    EFFECT_STATISTIC,
+from toolkit.drift_columns import (
     ReferenceColumn,
     names_rows,
     numbers,
     row_codes,
     summarise_reference,
 )
+from toolkit.drift_statistics import EFFECT_STATISTIC
 
 __all__ = ["CHUNKS_PER_ALARM", "Calibration", "band_rank", "calibrate"]
 

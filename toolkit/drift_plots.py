@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.drift_statistics import check_pair, column_group, numbers, row_codes
+from toolkit.drift_columns import check_pair, column_group, numbers, row_codes
 from toolkit.plotting import COLORS, new_axes
 
 __all__ = ["plot_calibration_band", "plot_distribution_shift", "plot_drift_report"]

@@ -29,19 +29,21 @@ from scipy import stats
 
 from toolkit._validation import check_one_of
 from toolkit.drift_calibration import Calibration
-from toolkit.drift_plots import plot_drift_report
-from toolkit.drift_statistics import (
-    EFFECT_STATISTIC,
+from toolkit.drift_columns import (
     ID_MIN_LEVELS,
     ID_UNIQUE_SHARE,
     PreparedReference,
     ReferenceColumn,
-    chance_level,
     check_pair,
-    label_statistics,
     map_columns,
-    numeric_statistics,
     summarise_batch,
+)
+from toolkit.drift_plots import plot_drift_report
+from toolkit.drift_statistics import (
+    EFFECT_STATISTIC,
+    chance_level,
+    label_statistics,
+    numeric_statistics,
 )
 
 __all__ = [
