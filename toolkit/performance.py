@@ -124,14 +124,20 @@ class ScoreCalibrator:
     def group_variance(self, threshold: float) -> tuple[float, float]:
         """How uncertain the calibrated mean is, above and below ``threshold``, from the reference.
 
-        The calibrator learned each group's churn rate from a finite reference: the variance of
-        that mean rate is ``sum q(1-q) / n²`` over the reference rows of the group.
+        The calibrator learned each group's churn rate from the ``n`` reference rows of the
+        group, so that rate is a mean of ``n`` coin flips. Its variance is at most
+        ``q̄(1 - q̄) / n``, with ``q̄`` the group's mean calibrated probability (coins of unequal
+        probabilities vary less than as many coins of their mean probability). The bound, not
+        ``sum q(1-q) / n²``: isotonic regression's fitted ``q`` crowd towards 0 and 1 where it
+        pools few rows, which understated that variance, and the monthly test alarmed on more
+        healthy months than ``alpha``.
         """
         scores, q = self._reference
         out = []
         for group in (scores >= threshold, scores < threshold):
             n = int(group.sum())
-            out.append(float((q[group] * (1 - q[group])).sum() / n**2) if n else 0.0)
+            mean = float(q[group].mean()) if n else 0.0
+            out.append(mean * (1 - mean) / n if n else 0.0)
         return out[0], out[1]
 
     def transform(self, scores: Any) -> np.ndarray:
