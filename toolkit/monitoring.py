@@ -272,7 +272,7 @@ class _Watch:
         for name in METRICS:
             entry[f"real_{name}"] = real[name]
         # One test of the realised counts against the calibrated scores of the same rows, not one
-        # interval per metric: its false-alarm rate on a healthy month is alpha.
+        # interval per metric: its false-alarm rate on a healthy month is at most alpha.
         test = performance_test(y, scores, self.threshold, calibrator=self.calibrator,
                                 alpha=self.alpha)
         entry["perf_p_value"] = test["p_value"]
@@ -305,7 +305,7 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
     (:func:`performance_test`) compares the realised churners among the customers decided
     positive and negative with what the calibrated scores expected; a p-value below
     ``performance_alpha`` raises one performance alert, dated when the labels arrived. On
-    healthy months that happens with probability ``performance_alpha`` (1 % a month by
+    healthy months that happens with probability at most ``performance_alpha`` (1 % a month by
     default: about one false performance alert in eight years, against about one a year for
     two separate 95 % intervals on churn rate and F1).
 

@@ -14,7 +14,7 @@ forest, ranks customers well but a score of 0.6 need not mean "churns 6 times in
 
 Once labels arrive, :func:`realised_performance` measures the same numbers, and
 :func:`performance_test` asks one question per month: are the realised counts compatible with
-the calibrated probabilities? Its false-alarm rate on healthy months is ``alpha`` (default
+the calibrated probabilities? Its false-alarm rate on healthy months is at most ``alpha`` (default
 :data:`PERFORMANCE_ALPHA`, 1 % a month, about one false alert in eight years).
 
 >>> import numpy as np
@@ -322,7 +322,7 @@ def performance_test(y_true: Any, proba: Any, threshold: float = 0.5, *,
     variance, so ``z_tp² + z_fn²`` follows a chi-square law with 2 degrees of freedom (one per
     group that holds uncertain customers). Every metric (churn rate, precision, recall, F1,
     value) is a function of these two counts, so this one test replaces one test per metric:
-    on healthy months it alerts with probability ``alpha``, whatever the metrics watched
+    on healthy months it alerts with probability at most ``alpha``, whatever the metrics watched
     (two separate 95 % intervals alert in nearly 1 healthy month in 10, about once a year).
 
     Parameters
