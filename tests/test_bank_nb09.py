@@ -33,7 +33,9 @@ def test_policy_choice_follows_the_net_value():
         gap = summary.loc[best, "net_value"] - summary.loc[name, "net_value"]
         assert f"{gap:,.0f} EUR less" in message
     assert "never learns what changed" in check("9.2", "static").message
-    assert "net of its 8 retrains" in check("9.2", "drift, no gate").message
+    retrains = int(summary.loc["drift, no gate", "retrains"])
+    assert retrains > 0
+    assert f"net of its {retrains} retrains" in check("9.2", "drift, no gate").message
 
 
 def test_break_even_cost():

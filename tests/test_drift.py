@@ -19,8 +19,10 @@ def _frame(n, seed=0, shift=0.0):
 
 
 # --- statistics equal the oracles ---------------------------------------------------------------
-@pytest.mark.parametrize("n_ref, n_cur", [(300, 200), (800, 1000), (20_000, 15_000)],
-                         ids=["exact-small", "exact-mixed", "asymptotic"])
+@pytest.mark.parametrize("n_ref, n_cur", [(300, 200), (800, 1000), (20_000, 15_000),
+                                          (40_000, 600), (40_000, 1)],
+                         ids=["exact-small", "exact-mixed", "asymptotic", "small-batch",
+                              "one-row-batch"])
 @pytest.mark.parametrize("column", ["usage", "calls"])
 def test_ks_equals_scipy(n_ref, n_cur, column):
     ref, cur = _frame(n_ref, 0), _frame(n_cur, 1, shift=0.05)
@@ -42,6 +44,22 @@ def test_chi_square_equals_scipy(column, n):
     assert row["test"] == "chi2"
     assert row["statistic"] == pytest.approx(expected.statistic, rel=1e-12)
     assert row["p_value"] == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+
+
+@pytest.mark.parametrize("scale", [1.0, 100.0, 0.01], ids=["same", "beyond", "inside"])
+@pytest.mark.parametrize("column", ["usage", "calls"])
+def test_a_small_batch_against_a_large_reference_equals_scipy(column, scale):
+    """Batches far smaller than the reference are compared through the reference's CDF table
+    (segment by segment, not by merging): the same KS statistic and Wasserstein distance."""
+    ref, cur = _frame(40_000, 0), _frame(700, 1)
+    cur[column] = cur[column] * scale
+    prepared = drift.PreparedReference(ref, [column])
+    for _ in range(2):  # the second batch reuses the table the first one built
+        row = drift.compare_prepared(prepared, cur[[column]]).table.iloc[0]
+        assert row["statistic"] == pytest.approx(stats.ks_2samp(ref[column], cur[column]).statistic,
+                                                 rel=1e-12)
+        expected = stats.wasserstein_distance(ref[column], cur[column]) / ref[column].std(ddof=0)
+        assert row["wasserstein"] == pytest.approx(expected, rel=1e-9)
 
 
 def test_wasserstein_and_jensen_shannon_equal_scipy():
@@ -83,17 +101,54 @@ def test_psi_is_zero_for_identical_samples_and_grows_with_the_shift():
 
 
 # --- the rule table -------------------------------------------------------------------------------
-def test_rules_pick_p_values_for_small_and_effect_sizes_for_large_references():
-    small = drift.drift_report(_frame(500), _frame(500, 1)).table.set_index("column")
-    large = drift.drift_report(_frame(5_000), _frame(500, 1)).table.set_index("column")
-    assert small.loc["usage", "rule"] == "numeric_small"
-    assert small.loc["usage", "decided_by"] == "p_value"
-    assert small.loc["plan", "rule"] == "labels_small"
+def test_rules_pick_p_values_when_chance_alone_moves_the_effect_size():
+    """Small batches decide by p-value even against a large reference (the old rule looked
+    at the reference only: 5,000 reference rows and batches of 100 judged by effect size)."""
+    large = drift.drift_report(_frame(5_000), _frame(5_000, 1)).table.set_index("column")
+    small_batch = drift.drift_report(_frame(5_000), _frame(100, 1)).table.set_index("column")
     assert large.loc["usage", "rule"] == "numeric_large"
     assert large.loc["usage", "decided_by"] == "effect"
     assert large.loc["plan", "rule"] == "labels_large"
+    assert small_batch.loc["usage", "rule"] == "numeric_small"
+    assert small_batch.loc["usage", "decided_by"] == "p_value"
+    assert small_batch.loc["plan", "rule"] == "labels_small"
     assert "Wasserstein" in large.loc["usage", "reason"]
+    assert "Kolmogorov-Smirnov p-value decides" in small_batch.loc["usage", "reason"]
     assert [r.name for r in drift.DRIFT_RULES][-1] == "numeric_large"
+    # the boundary: chance at most CHANCE_SHARE of the threshold
+    for table in (large, small_batch):
+        noisy = table["chance"] > drift.CHANCE_SHARE * drift.EFFECT_THRESHOLD
+        assert (table.loc[noisy, "decided_by"] == "p_value").all()
+        assert (table.loc[~noisy, "decided_by"] == "effect").all()
+
+
+def test_many_levels_are_judged_by_chi_square_not_by_a_distance_chance_inflates():
+    """118 levels in 1,000 rows: two healthy samples are a Jensen-Shannon distance of about
+    0.17 apart, above the fixed 0.1, so the old rule flagged every healthy batch."""
+    levels = [f"model {i}" for i in range(118)]
+    share = np.arange(1, 119) ** -0.8
+    share /= share.sum()
+    rng = np.random.default_rng(4)
+    ref = pd.DataFrame({"device": rng.choice(levels, 5_000, p=share)})
+    row = drift.drift_report(ref, pd.DataFrame({"device": rng.choice(levels, 1_000, p=share)}))
+    row = row.table.iloc[0]
+    assert row["jensen_shannon"] > drift.EFFECT_THRESHOLD  # chance alone, no drift at all
+    assert row["chance"] == pytest.approx(row["jensen_shannon"], rel=0.2)
+    assert row["rule"] == "labels_small" and row["decided_by"] == "p_value"
+    assert not row["drifted"]
+
+
+def test_chance_level_is_what_healthy_batches_show():
+    """The chance column against a simulation: the mean distance of healthy batches."""
+    rng = np.random.default_rng(6)
+    ref = _frame(4_000, 0)
+    prepared = drift.PreparedReference(ref, ["usage", "plan"])
+    tables = [drift.compare_prepared(prepared, _frame(500, seed)).table.set_index("column")
+              for seed in rng.integers(10**6, size=200)]
+    w = np.mean([t.loc["usage", "wasserstein"] for t in tables])
+    js2 = np.mean([t.loc["plan", "jensen_shannon"] ** 2 for t in tables])
+    assert tables[0].loc["usage", "chance"] == pytest.approx(w, rel=0.1)
+    assert tables[0].loc["plan", "chance"] == pytest.approx(np.sqrt(js2), rel=0.1)
 
 
 def test_columns_that_cannot_be_tested_say_why_and_all_missing_batches_alarm():
@@ -147,8 +202,10 @@ def test_bad_input_gets_clear_errors():
         drift.psi([1.0, 2.0], [np.nan])
     with pytest.raises(TypeError, match="calibration must be a Calibration"):
         drift.drift_report(ref, ref, calibration={"usage": 0.1})
-    with pytest.raises(ValueError, match=r"chunk=100 cuts the reference \(200 rows\) into 2"):
-        drift.calibrate(ref, chunk=100)
+    with pytest.raises(ValueError, match=r"chunk=150 is more than half the reference \(200 rows\)"):
+        drift.calibrate(ref, chunk=150)
+    with pytest.raises(ValueError, match="alpha=0.01 needs at least 99 chunks"):
+        drift.calibrate(ref, chunk=50, n_chunks=30)
     with pytest.raises(ValueError, match=r"events\[0\]\['kind'\] must be one of .*; got 'meteor'"):
         drift.simulate_stream(ref, 2, [{"kind": "meteor", "column": "usage", "start": 0}])
     with pytest.raises(ValueError, match=r"events\[0\] lacks key\(s\) \['start'\]"):
@@ -181,7 +238,7 @@ def test_each_simulator_leaves_its_input_alone_and_is_detected(name, simulate, c
     before = batch.copy()
     drifted = simulate(batch)
     pd.testing.assert_frame_equal(batch, before)
-    cal = drift.calibrate(ref, chunk=1_000, n_chunks=30)
+    cal = drift.calibrate(ref, chunk=1_000)
     flags = drift.drift_report(ref, drifted, calibration=cal).table.set_index("column")["drifted"]
     assert bool(flags[column]), name
     control = drift.drift_report(ref, batch, calibration=cal).table["drifted"]
@@ -194,7 +251,7 @@ def test_a_concept_change_is_invisible_to_input_tests():
     assert changed.loc[changed["plan"] == "premium", "target"].mean() > 0.8
     features = ["usage", "calls", "plan", "autopay"]
     report = drift.drift_report(ref, changed, features, calibration=drift.calibrate(
-        ref[features], chunk=1_000, n_chunks=30))
+        ref[features], chunk=1_000))
     assert report.n_drifted == 0
     assert drift.drift_report(ref, changed, ["target"]).table.loc[0, "drifted"]
 
@@ -213,7 +270,7 @@ def test_simulate_stream_detects_each_event_in_its_batches_only():
     assert log["start_month"].tolist() == ["2025-03", "2025-06", "2025-07"]
     assert log["end_month"].tolist() == ["2025-05", "2025-09", "2025-10"]
     assert list(log.columns) == drift.EVENT_LOG_COLUMNS
-    cal = drift.calibrate(ref, chunk=1_000)
+    cal = drift.calibrate(ref, chunk=1_000, alpha=0.05)
     flagged = {}
     for t, batch in batches.groupby("batch"):
         table = drift.drift_report(ref, batch[ref.columns], calibration=cal).table
@@ -235,26 +292,31 @@ def _wobbly_period(n, rng):
     })
 
 
-@pytest.mark.parametrize("n, n_ref_periods, n_batches", [(1_000, 20, 50), (100_000, 6, 6)],
+@pytest.mark.parametrize("n, periods, alpha, n_batches", [(1_000, 40, 0.05, 100),
+                                                        (100_000, 9, 0.1, 6)],
                          ids=["1k-rows", "100k-rows"])
-def test_calibrated_bands_keep_false_alarms_near_nominal(n, n_ref_periods, n_batches):
+def test_bands_set_by_period_absorb_harmless_wobble_between_periods(n, periods, alpha, n_batches):
     rng = np.random.default_rng(1)
-    ref = pd.concat([_wobbly_period(n, rng) for _ in range(n_ref_periods)], ignore_index=True)
-    cal = drift.calibrate(ref, chunk=n, alpha=0.01)
+    ref = pd.concat([_wobbly_period(n, rng).assign(period=k) for k in range(periods)],
+                    ignore_index=True)
+    cal = drift.calibrate(ref, chunk="period", alpha=alpha)
+    assert (cal.n_chunks, cal.chunk_rows) == (periods, n)
+    features = ["usage", "age", "plan", "region"]
+    prepared = drift.PreparedReference(ref, features)
     raw = calibrated = total = 0
     for _ in range(n_batches):
         batch = _wobbly_period(n, rng)
-        raw += int((drift.drift_report(ref, batch, p_values=True).table["p_value"] < 0.01).sum())
-        calibrated += int(drift.drift_report(ref, batch, calibration=cal).table["drifted"].sum())
-        total += 4
-    assert calibrated / total <= 0.03  # nominal 0.01 per column and batch
+        raw += int((drift.compare_prepared(prepared, batch, p_values=True).table["p_value"]
+                    < 0.01).sum())
+        calibrated += int(drift.compare_prepared(prepared, batch, cal).table["drifted"].sum())
+        total += len(features)
+    # each band keeps alpha per check; binomial tolerance of three standard deviations
+    assert calibrated / total <= alpha + 3 * np.sqrt(alpha * (1 - alpha) / total)
     if n == 100_000:
         assert raw / total >= 0.5  # raw p-values alarm on harmless wobble at this size
-    else:
-        assert raw / total <= 0.1
-    # ...while a real change is still caught at this size (the band is wide with few chunks):
+    # ...while a real change is still caught:
     moved = drift.shift_numeric(_wobbly_period(n, rng), "usage", scale=1.2)
-    assert bool(drift.drift_report(ref, moved, calibration=cal).table.set_index("column")
+    assert bool(drift.compare_prepared(prepared, moved, cal).table.set_index("column")
                 .loc["usage", "drifted"])
 
 
@@ -306,17 +368,32 @@ def test_an_event_of_one_batch_ends_where_it_says():
     assert batches["month"].dt.strftime("%Y-%m").unique().tolist() == ["2025-01", "2025-02", "2025-03"]
 
 
-def test_calibrate_by_a_period_column_and_its_errors():
+def test_calibrate_by_a_period_column_equals_scipy_on_each_period_and_its_errors():
     ref = _frame(6_000).assign(month=np.repeat(pd.date_range("2024-01-01", periods=6, freq="MS"),
                                                1_000))
-    cal = drift.calibrate(ref.drop(columns="month"), chunk=1_000)
-    by_month = drift.calibrate(ref, chunk="month", columns=["usage", "plan"])
+    by_month = drift.calibrate(ref, chunk="month", columns=["usage", "plan"], alpha=0.2)
     assert (by_month.n_chunks, by_month.chunk_rows) == (6, 1_000)
     assert set(by_month.bands["column"]) == {"usage", "plan"}
-    assert by_month.band("usage", "wasserstein") == pytest.approx(cal.band("usage", "wasserstein"))
+    # each month against the other five, scaled from their n_eff to a batch's (see the module)
+    factor = np.sqrt(1 - (1_000 / 6_000) ** 2)
+    for k, (_, month) in enumerate(ref.groupby("month")):
+        rest = ref[ref["month"] != month["month"].iloc[0]]
+        w = stats.wasserstein_distance(month["usage"], rest["usage"]) / ref["usage"].std(ddof=0)
+        shares = pd.crosstab(np.r_[np.zeros(1_000), np.ones(5_000)],
+                             np.r_[month["plan"], rest["plan"]], normalize="index").to_numpy()
+        values = by_month.values.iloc[k]
+        assert values[("usage", "wasserstein")] == pytest.approx(w * factor, rel=1e-9)
+        assert values[("plan", "jensen_shannon")] == pytest.approx(
+            jensenshannon(shares[0], shares[1], base=2) * factor, rel=1e-9)
+    # the band is the r-th smallest chunk value, r = ceil((1 - alpha)(K + 1)) = 6 here
+    assert by_month.band("usage", "wasserstein") == by_month.values[("usage", "wasserstein")].max()
     assert by_month.band("usage", "no such statistic") is None
     with pytest.raises(ValueError, match=r"chunk names column\(s\) \['week'\]"):
         drift.calibrate(ref, chunk="week")
+    with pytest.raises(ValueError, match="alpha=0.01 needs at least 99 chunks"):
+        drift.calibrate(ref, chunk="month")
+    with pytest.raises(ValueError, match="with chunk='month' each of its values is one chunk"):
+        drift.calibrate(ref, chunk="month", n_chunks=100)
     with pytest.raises(ValueError, match="alpha must be between 0 and 0.5; got 0.7"):
         drift.calibrate(ref, alpha=0.7)
     with pytest.raises(TypeError, match="chunk must be an integer; got 2.5"):
@@ -333,8 +410,8 @@ def test_the_report_shows_its_summary_in_a_notebook():
 def test_calibration_band_follows_an_edited_table():
     reference = pd.DataFrame({"x": np.random.default_rng(0).normal(size=3_000)})
     cal = drift.calibrate(reference, chunk=300)
-    first = cal.band("x", "psi")
-    assert first == cal.bands.set_index("statistic").loc["psi", "band"]
-    cal.bands.loc[cal.bands["statistic"] == "psi", "band"] = 9.0
-    assert cal.band("x", "psi") == 9.0
+    first = cal.band("x", "wasserstein")
+    assert first == cal.bands.set_index("statistic").loc["wasserstein", "band"]
+    cal.bands.loc[cal.bands["statistic"] == "wasserstein", "band"] = 9.0
+    assert cal.band("x", "wasserstein") == 9.0
     assert cal.band("x", "no such statistic") is None

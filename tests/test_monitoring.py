@@ -128,7 +128,8 @@ def test_monitor_table_has_one_row_per_month_and_the_estimate_tracks_reality(cas
     assert (gap < 0.06).all()
     assert months.loc[months["month"] == "2025-07-01", "prediction_rate"].item() > 0.9
     assert "monthly_charges" in months.loc[months["month"] == "2025-07-01", "worst_columns"].item()
-    assert year.thresholds.startswith("bands calibrated on 30 random reference chunks")
+    assert year.thresholds.startswith("bands calibrated on 999 random reference chunks of 1011 "
+                                      "rows (alpha=0.01 per check")
 
 
 def test_no_label_is_used_before_it_is_available(case):

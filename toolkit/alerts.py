@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._columns import month_start
 from toolkit._validation import check_dataframe
 
 __all__ = ["AlertScore", "score_alerts"]
@@ -46,7 +47,8 @@ class AlertScore:
 
 
 def _period(values: Any) -> pd.Series:
-    return pd.to_datetime(pd.Series(values).astype(str)).dt.to_period("M")
+    # the course's one month helper; text first, so "2025-03", dates and periods all read alike
+    return month_start(pd.Series(values).astype(str)).dt.to_period("M")
 
 
 def score_alerts(alerts: Any, event_log: pd.DataFrame) -> AlertScore:

@@ -56,7 +56,6 @@ from toolkit.performance import (
 from toolkit.plotting import COLORS, PALETTE
 
 __all__ = [
-    "AUTO_CHUNKS",
     "LOG_COLUMNS",
     "PERFORMANCE_ALPHA",
     "AlertScore",
@@ -71,8 +70,6 @@ __all__ = [
     "score_alerts",
 ]
 
-#: monitor(calibration="auto") draws this many random reference chunks the size of a batch.
-AUTO_CHUNKS = 30
 #: Columns of plain batches that are not model inputs either (besides the log's).
 _NOT_INPUTS = (*LOG_COLUMNS, "batch")
 
@@ -91,7 +88,8 @@ class MonitorResult:
         could be raised: later for performance, which waits for labels), ``signal`` (schema,
         drift, output or performance), ``column`` and ``reason``.
     reports : dict
-        The drift report of each month, by month, to look closer.
+        The drift report of each month, by month, to look closer (KS p-values only where a
+        rule decides by them).
     thresholds : str
         How the drift thresholds were set, in words.
     as_of : pandas.Timestamp
@@ -185,14 +183,20 @@ def _bands(calibration: Any, ref_frame: pd.DataFrame,
         if calibration != "auto":
             raise ValueError(f"calibration must be a Calibration, 'auto' or None; got {calibration!r}.")
         try:
-            calibration = calibrate(ref_frame, int(sizes.median()), n_chunks=AUTO_CHUNKS)
+            calibration = calibrate(ref_frame, int(sizes.median()))
         except ValueError:
             return None, "fixed thresholds (see drift.DRIFT_RULES)"
-        return calibration, (f"bands calibrated on {calibration.n_chunks} random reference chunks "
-                             f"of {calibration.chunk_rows} rows (alpha={calibration.alpha})")
+        return calibration, _in_words(calibration, "random reference chunks of "
+                                      f"{calibration.chunk_rows} rows")
     if calibration is not None:
-        return calibration, f"bands calibrated on {calibration.n_chunks} reference chunks"
+        return calibration, _in_words(calibration, "reference chunks")
     return None, "fixed thresholds (see drift.DRIFT_RULES)"
+
+
+def _in_words(calibration: Calibration, chunks: str) -> str:
+    return (f"bands calibrated on {calibration.n_chunks} {chunks} (alpha={calibration.alpha:g} "
+            f"per check, {calibration.n_checks} checks: {calibration.family_wise:.0%} of the "
+            "healthy chunks raise some alarm)")
 
 
 @dataclass
@@ -218,7 +222,8 @@ class _Watch:
         current = batch[self.columns].copy()
         if "score" in self.prepared.columns:
             current["score"] = batch["score"].to_numpy()
-        report = compare_prepared(self.prepared, current, self.calibration)
+        # KS p-values only where a rule decides by them: elsewhere they cost time, unused
+        report = compare_prepared(self.prepared, current, self.calibration, p_values=False)
         row_alerts = []
         # The model may take columns the service never receives (dropped inside its pipeline);
         # the schema judges what arrived, and itself reports the columns it misses.
@@ -267,7 +272,7 @@ class _Watch:
         for name in METRICS:
             entry[f"real_{name}"] = real[name]
         # One test of the realised counts against the calibrated scores of the same rows, not one
-        # interval per metric: its false-alarm rate on a healthy month is alpha.
+        # interval per metric: its false-alarm rate on a healthy month is at most alpha.
         test = performance_test(y, scores, self.threshold, calibrator=self.calibrator,
                                 alpha=self.alpha)
         entry["perf_p_value"] = test["p_value"]
@@ -300,7 +305,7 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
     (:func:`performance_test`) compares the realised churners among the customers decided
     positive and negative with what the calibrated scores expected; a p-value below
     ``performance_alpha`` raises one performance alert, dated when the labels arrived. On
-    healthy months that happens with probability ``performance_alpha`` (1 % a month by
+    healthy months that happens with probability at most ``performance_alpha`` (1 % a month by
     default: about one false performance alert in eight years, against about one a year for
     two separate 95 % intervals on churn rate and F1).
 
@@ -327,9 +332,9 @@ def monitor(data: pd.DataFrame, reference: pd.DataFrame, *, model: Any = None,
         Input columns to test for drift (default: those shared with the reference, except log
         columns, ``month`` and ``target``).
     calibration : Calibration, "auto" or None, default="auto"
-        Drift bands: "auto" calibrates on :data:`AUTO_CHUNKS` random reference chunks the size
-        of a batch (fixed thresholds if the reference is too small); None uses the fixed
-        thresholds.
+        Drift bands: "auto" calibrates on random reference chunks the size of a batch
+        (:func:`toolkit.drift.calibrate`; fixed thresholds if the reference is too small);
+        None uses the fixed thresholds.
     label_delay : int, default=1
         Months until a label arrives, when ``labels`` has no ``label_available_from``.
     value : dict, optional

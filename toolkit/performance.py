@@ -14,7 +14,7 @@ forest, ranks customers well but a score of 0.6 need not mean "churns 6 times in
 
 Once labels arrive, :func:`realised_performance` measures the same numbers, and
 :func:`performance_test` asks one question per month: are the realised counts compatible with
-the calibrated probabilities? Its false-alarm rate on healthy months is ``alpha`` (default
+the calibrated probabilities? Its false-alarm rate on healthy months is at most ``alpha`` (default
 :data:`PERFORMANCE_ALPHA`, 1 % a month, about one false alert in eight years).
 
 >>> import numpy as np
@@ -124,14 +124,20 @@ class ScoreCalibrator:
     def group_variance(self, threshold: float) -> tuple[float, float]:
         """How uncertain the calibrated mean is, above and below ``threshold``, from the reference.
 
-        The calibrator learned each group's churn rate from a finite reference: the variance of
-        that mean rate is ``sum q(1-q) / n²`` over the reference rows of the group.
+        The calibrator learned each group's churn rate from the ``n`` reference rows of the
+        group, so that rate is a mean of ``n`` coin flips. Its variance is at most
+        ``q̄(1 - q̄) / n``, with ``q̄`` the group's mean calibrated probability (coins of unequal
+        probabilities vary less than as many coins of their mean probability). The bound, not
+        ``sum q(1-q) / n²``: isotonic regression's fitted ``q`` crowd towards 0 and 1 where it
+        pools few rows, which understated that variance, and the monthly test alarmed on more
+        healthy months than ``alpha``.
         """
         scores, q = self._reference
         out = []
         for group in (scores >= threshold, scores < threshold):
             n = int(group.sum())
-            out.append(float((q[group] * (1 - q[group])).sum() / n**2) if n else 0.0)
+            mean = float(q[group].mean()) if n else 0.0
+            out.append(mean * (1 - mean) / n if n else 0.0)
         return out[0], out[1]
 
     def transform(self, scores: Any) -> np.ndarray:
@@ -316,7 +322,7 @@ def performance_test(y_true: Any, proba: Any, threshold: float = 0.5, *,
     variance, so ``z_tp² + z_fn²`` follows a chi-square law with 2 degrees of freedom (one per
     group that holds uncertain customers). Every metric (churn rate, precision, recall, F1,
     value) is a function of these two counts, so this one test replaces one test per metric:
-    on healthy months it alerts with probability ``alpha``, whatever the metrics watched
+    on healthy months it alerts with probability at most ``alpha``, whatever the metrics watched
     (two separate 95 % intervals alert in nearly 1 healthy month in 10, about once a year).
 
     Parameters

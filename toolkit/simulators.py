@@ -133,7 +133,10 @@ def inject_missing(df: pd.DataFrame, column: str, share: float = 0.3, *,
     """
     out = _start(df, column)
     mask = _pick(len(out), share, np.random.default_rng(seed))
-    out[column] = out[column].mask(mask)
+    series = out[column]
+    if series.dtype == bool:  # numpy booleans cannot be missing: use pandas' nullable booleans
+        series = series.astype("boolean")
+    out[column] = series.mask(mask)
     return out
 
 
@@ -157,8 +160,10 @@ def add_new_category(df: pd.DataFrame, column: str, level: str = "new", share: f
         series = series.copy()
         series[mask] = level
     else:
-        labels = not (is_number(series) or column_kind(series) == "datetime")
-        series = series.astype(object).where(~mask, level).astype(series.dtype if labels
+        # Text keeps its dtype; numbers, dates and booleans cannot hold a new label (numpy's
+        # bool would even read "new" as True), so they become plain objects.
+        text = column_kind(series) == "text"
+        series = series.astype(object).where(~mask, level).astype(series.dtype if text
                                                                   else object)
     out[column] = series
     return out
@@ -171,7 +176,8 @@ def _resample(df: pd.DataFrame, groups: pd.Series, shares: Mapping[Any, float],
     counts = rng.multinomial(len(df), np.array([shares[lv] for lv in levels], dtype=float))
     parts = []
     for level, count in zip(levels, counts, strict=True):
-        rows = np.flatnonzero((groups == level).to_numpy())
+        # nullable columns compare missing values as <NA>: those rows are in no level
+        rows = np.flatnonzero((groups == level).fillna(False).to_numpy(dtype=bool))
         if count:
             parts.append(rows[rng.integers(0, len(rows), size=count)])
     order = rng.permutation(np.concatenate(parts))

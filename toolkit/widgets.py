@@ -218,7 +218,8 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     labels = [c for c in inputs if c not in numeric and c not in dates]
     rng = np.random.default_rng(seed)
     batch = reference.iloc[rng.integers(0, len(reference), batch_size)].reset_index(drop=True)
-    calibration = drift.calibrate(reference[inputs], chunk=batch_size, n_chunks=20, seed=seed)
+    calibration = drift.calibrate(reference[inputs], chunk=batch_size, seed=seed)
+    prepared = drift.PreparedReference(reference, inputs)  # reduced once, for every update
     kind = widgets.Dropdown(options=list(kinds), description="drift")
     column = widgets.Dropdown(options=numeric or labels, description="column")
     size = widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="size",
@@ -232,7 +233,7 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
             column.options = wanted  # fires update again with a valid column
             return
         drifted = kinds[kind.value](batch, column.value, size.value)
-        row = drift.drift_report(reference, drifted, inputs, calibration=calibration).table
+        row = drift.compare_prepared(prepared, drifted, calibration).table
         row = row.set_index("column").loc[column.value]
         auc = drift.domain_classifier(reference[inputs], drifted[inputs], cv=3, max_rows=3_000,
                                       seed=seed)

@@ -1,13 +1,15 @@
-"""Exercises of notebook 08 (monitoring and drift)."""
+"""Exercises and quizzes of notebook 08 (monitoring and drift)."""
 
 from functools import lru_cache
 
 from toolkit.exercises import Exercise, register
+from toolkit.quizzes import Quiz, register_quiz
 
 #: The signals of Exercise 8.1, in the order they become available.
 SIGNALS = ("schema", "input drift", "domain classifier", "estimated performance",
            "realised performance")
-#: Notebook 08's simulation: reference months, healthy batches of Exercise 8.2.
+#: Notebook 08's simulation: the reference is 2024 up to September; October to December are
+#: healthy months it does not hold, from which Exercise 8.2 draws its batches.
 REFERENCE_END = "2024-10-01"
 SMALL_BATCHES, SMALL_ROWS, SEED = 30, 200, 0
 NOT_WATCHED = ("customer_id", "month", "signup_date")
@@ -18,9 +20,10 @@ def _reference():
 
     history = load("history")
     reference = history[history["month"] < REFERENCE_END]
+    held_out = history[history["month"] >= REFERENCE_END]
     columns = [c for c in history.columns
                if c not in (*NOT_WATCHED, "churned", "exit_survey_score")]
-    return reference, columns
+    return reference, held_out, columns
 
 
 @lru_cache(maxsize=1)
@@ -31,11 +34,11 @@ def false_alarm_rates() -> dict[str, float]:
 
     from toolkit import drift
 
-    reference, columns = _reference()
+    reference, held_out, columns = _reference()
     rng = np.random.default_rng(SEED)
-    small = [reference.iloc[rng.choice(len(reference), SMALL_ROWS, replace=False)]
+    small = [held_out.iloc[rng.choice(len(held_out), SMALL_ROWS, replace=False)]
              for _ in range(SMALL_BATCHES)]
-    calibration = drift.calibrate(reference[columns], chunk=SMALL_ROWS, n_chunks=SMALL_BATCHES)
+    calibration = drift.calibrate(reference[columns], chunk=SMALL_ROWS)
     prepared = drift.PreparedReference(reference, columns)  # what drift_report does, once
     out = {}
     for name, cal in (("fixed", None), ("calibrated", calibration)):
@@ -104,11 +107,10 @@ def _rates(answer) -> str | None:
         return ("That is the share of *batches* with at least one alarm. The rate asked for is "
                 "per (batch, column) pair: flagged pairs over tested pairs.")
     if not close(fixed, truth["fixed"]):
-        return ("The fixed rate is off. Run drift_report without a calibration on each batch of "
-                "`small`, and pool the `drifted` column over all batches (drop the columns "
-                "that could not be tested).")
+        return ("The fixed rate is off. Pool the `drifted` column of every report in "
+                "`fixed_small` (drop the columns that could not be tested) and take its mean.")
     return ("The fixed rate is right; the calibrated one is off. Calibrate on chunks of the "
-            "batches' size: calibrate(reference[COLUMNS], chunk=200, n_chunks=30).")
+            "batches' size: calibrate(reference[COLUMNS], chunk=200).")
 
 
 register(Exercise(
@@ -117,12 +119,12 @@ register(Exercise(
     kind="custom",
     validate=_rates,
     activity="do",
-    hints=("Loop over `small`; for each batch, `drift.drift_report(reference[COLUMNS], "
-           "b[COLUMNS], calibration=...)` gives a `drifted` column.",
+    hints=("Each report of `fixed_small` has a `drifted` column; for the bands, run "
+           "`drift.drift_report(reference[COLUMNS], b[COLUMNS], calibration=...)` on each batch "
+           "`b` of `small`.",
            "Concatenate the `drifted` columns of all batches, drop the missing ones (columns that "
            "could not be tested) and take the mean.",
-           "Do it twice: with `calibration=None` and with "
-           "`drift.calibrate(reference[COLUMNS], chunk=200, n_chunks=30)`."),
+           "The bands: `drift.calibrate(reference[COLUMNS], chunk=200)`."),
     explanation=lambda: (f"Fixed thresholds flag {false_alarm_rates()['fixed']:.0%} of healthy "
                          f"column-batches, calibrated bands {false_alarm_rates()['calibrated']:.1%}"
                          f" (batches with at least one alarm: "
@@ -172,4 +174,68 @@ register(Exercise(
     explanation="Drift is a reason to look, not to retrain: the realised performance stayed "
                 "within what the scores promised. Keep watching, and plan the retraining for when "
                 "labels show a loss (or the drift leaves the training range).",
+))
+
+
+register_quiz(Quiz(
+    "8.q1",
+    "Every monthly charge rises by a harmless 1 EUR. On 100,000 rows the Kolmogorov-Smirnov "
+    "p-value is far below 0.05; on 400 rows it is not. What does the tiny p-value tell you?",
+    options={"a": "The change is large: act on it.",
+             "b": "The change is unlikely to be chance, which says nothing about its size.",
+             "c": "The test is broken on large samples.",
+             "d": "Nothing: p-values only work on small samples."},
+    correct="b",
+    feedback={
+        "a": "A p-value measures surprise, not size: with enough rows even 1 EUR on charges of "
+             "dozens of euros is no longer chance. Look at an effect size (the Wasserstein "
+             "distance hardly moved) to judge whether it matters.",
+        "b": "Right: with many rows every real difference, however small, becomes "
+             "'significant'. That is why the rule table judges large samples by effect size.",
+        "c": "The test does its job: the charges did move. It answers 'could this be chance?', "
+             "and at this size the answer is no, for any real change.",
+        "d": "They work at any size; they answer another question than 'does it matter?'. On "
+             "small samples the p-value guards against reading noise as change.",
+    },
+))
+
+register_quiz(Quiz(
+    "8.q2",
+    "Customers of the North start leaving more often, while their ages, plans, charges and "
+    "every other input stay as they were. What kind of drift is it?",
+    options={"a": "Data drift: the inputs changed.",
+             "b": "Concept drift: the link between the inputs and the outcome changed.",
+             "c": "No drift: nothing in the data the model sees changed.",
+             "d": "A pipeline bug: the labels must be wrong."},
+    correct="b",
+    feedback={
+        "a": "Data drift shows in the inputs, and no input moved: the drift report stays quiet.",
+        "b": "Right: the same customer, with the same inputs, now leaves more often. Only the "
+             "outcomes show it, and they arrive late.",
+        "c": "The inputs did not change, but the world did: the same inputs now lead to another "
+             "outcome, and the model's answers are wrong more often.",
+        "d": "Nothing says the labels are wrong: a competitor's offer or a price change makes "
+             "real customers leave. Check the pipeline when values look impossible, as in July.",
+    },
+))
+
+register_quiz(Quiz(
+    "8.q3",
+    "Each calibrated band cries wolf on at most 1 % of healthy batches. You watch every column "
+    "and its share of missing values. How often does a healthy month raise at least one drift "
+    "alarm?",
+    options={"a": "On 1 % of healthy months: each band keeps its rate.",
+             "b": "More often: every check adds its own chance, up to 1 - 0.99^k for k "
+                  "independent checks.",
+             "c": "Never: calibrated bands do not cry wolf."},
+    correct="b",
+    feedback={
+        "a": "Each band keeps 1 % on its own; a month raises an alarm if any band is crossed, "
+             "and the chances add up over the checks.",
+        "b": "Right: alpha is per check. The calibration measures the share for all checks at "
+             "once (its family_wise rate); expect a false drift alarm in about that share of "
+             "healthy months, and read each alarm before acting.",
+        "c": "They cry wolf at the rate they promise, not never: a band set at 1 % is crossed "
+             "by 1 % of healthy batches.",
+    },
 ))
