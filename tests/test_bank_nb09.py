@@ -72,10 +72,10 @@ def test_claims_the_notebook_makes_in_words():
     assert value.loc["2025-09-01", "static"] > value.loc["2025-08-01", "static"]
     late = recall.loc["2025-10-01":]
     assert (late.max(axis=1) - late["static"] > 0.08).all()
-    # "money alone does not show the harm ... the ungated model lost nothing on them"
-    # (drift with and without the data gate, August on)
+    # "money alone does not show the harm ... the two policies earn within a few percent of each
+    # other" (drift with and without the data gate, August on)
     pair = value.loc["2025-08-01":, ["drift, no gate", "drift, data gate"]].sum()
-    assert pair.iloc[0] >= pair.iloc[1]
+    assert abs(pair.iloc[0] / pair.iloc[1] - 1) < 0.05
     # both drift policies retrain in August; only the gated one leaves July out
     aug = table[(table["month"] == "2025-08-01")].set_index("policy")
     assert aug.loc[["drift, no gate", "drift, data gate"], "retrained"].all()
