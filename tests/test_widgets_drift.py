@@ -74,3 +74,28 @@ def test_dates_are_not_offered_and_the_threshold_is_used(world):
     assert _numbers(box).split("F1 estimated")[1] != _numbers(low).split("F1 estimated")[1]
     with pytest.raises(ValueError, match=r"threshold must be between 0 and 1; got 2\.0"):
         widgets.drift_explorer(ref, model, threshold=2.0)
+
+
+def test_the_estimate_uses_the_calibrator_given_and_says_when_there_is_none(world):
+    """CBPE decides on the raw score and expects on the calibrated probability: a model with
+    balanced class weights overstates churn, and a calibrator fitted on held-out scores takes
+    the estimate back to the truth (the numbers shown change with it)."""
+    from toolkit.monitoring import ScoreCalibrator
+
+    ref, _ = world
+    balanced = LogisticRegression(class_weight="balanced").fit(ref[["usage"]], ref["churned"])
+    held_out = ref.sample(2_000, random_state=1)
+    calibrator = ScoreCalibrator().fit(balanced.predict_proba(held_out[["usage"]])[:, 1],
+                                       held_out["churned"])
+    raw = widgets.drift_explorer(ref, balanced, batch_size=800)
+    calibrated = widgets.drift_explorer(ref, balanced, batch_size=800, calibrator=calibrator)
+    assert "scores taken as probabilities" in _numbers(raw)
+    assert "scores taken as probabilities" not in _numbers(calibrated)
+
+    def gap(box):  # |estimated F1 - true F1|
+        text = _numbers(box)
+        return abs(float(text.split("F1 estimated ")[1].split(" ")[0]) - float(text.split("true ")[1]))
+
+    assert gap(calibrated) < gap(raw)
+    with pytest.raises(TypeError, match="calibrator must be a fitted"):
+        widgets.drift_explorer(ref, balanced, calibrator="isotonic")

@@ -140,7 +140,7 @@ __all__ += ["drift_explorer"]  # appended with the function, so the lines above 
 
 
 def drift_explorer(reference, model, *, target: str = "churned", batch_size: int = 1_000,
-                   threshold: float = 0.5, seed: int = 0):
+                   threshold: float = 0.5, calibrator=None, seed: int = 0):
     """Pick a drift kind, a column and a size; watch the statistics and the model respond.
 
     A batch is drawn from ``reference`` and drifted with the simulators of
@@ -164,6 +164,9 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
         Rows of the batch that is drifted.
     threshold : float, default=0.5
         The model's decision threshold, for the estimated and true F1.
+    calibrator : toolkit.monitoring.ScoreCalibrator, optional
+        Fitted on held-out reference scores (CBPE's calibration step). Without one the scores
+        are taken as probabilities, and the numbers say so.
     seed : int, default=0
         Seed of the batch, the simulators and the domain classifier.
 
@@ -196,6 +199,9 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     check_dataframe(reference, "reference")
     check_columns(reference, [target], "target")
     threshold = check_probability(threshold, "threshold")
+    if calibrator is not None and not isinstance(calibrator, monitoring.ScoreCalibrator):
+        raise TypeError("calibrator must be a fitted monitoring.ScoreCalibrator or None; got "
+                        f"{type(calibrator).__name__}.")
     # What each drift kind does to the batch at a slider size in [0, 1].
     kinds = {
         "covariate shift": lambda df, col, size: drift.shift_numeric(df, col, scale=1 + size,
@@ -225,6 +231,7 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     size = widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.05, description="size",
                                continuous_update=False)
     numbers = widgets.HTML()
+    uncalibrated = "" if calibrator is not None else " (scores taken as probabilities)"
     figure = widgets.Image(format="png")
 
     def update(_change=None) -> None:
@@ -238,14 +245,14 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
         auc = drift.domain_classifier(reference[inputs], drifted[inputs], cv=3, max_rows=3_000,
                                       seed=seed)
         proba = model.predict_proba(drifted[features])[:, 1]
-        est = monitoring.estimate_performance(proba, threshold)
+        est = monitoring.estimate_performance(proba, threshold, calibrator=calibrator)
         real = monitoring.realised_performance(drifted[target].to_numpy(), proba, threshold)
         verdict = "drifted" if row["drifted"] is True or bool(row["drifted"]) else "no drift"
         numbers.value = (
             f"<b>{column.value}: {verdict}</b> (PSI {row['psi']:.3f}, Jensen-Shannon "
             f"{row['jensen_shannon']:.3f}) · domain classifier AUC {auc.auc:.2f} "
             f"[{auc.auc_low:.2f}, {auc.auc_high:.2f}] · F1 estimated {est['f1']:.2f} "
-            f"[{est['f1_low']:.2f}, {est['f1_high']:.2f}], true {real['f1']:.2f}")
+            f"[{est['f1_low']:.2f}, {est['f1_high']:.2f}]{uncalibrated}, true {real['f1']:.2f}")
         figure.value = _png(drift.plot_distribution_shift(reference, drifted, column.value))
 
     for control in (kind, column, size):
