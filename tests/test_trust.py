@@ -179,3 +179,13 @@ def test_the_allow_list_lives_in_code():
     allowed = artifacts.allowed_types()
     assert set(TRUSTED_TYPES) <= set(allowed) and set(artifacts.SKLEARN_TREE_TYPES) <= set(allowed)
     assert "builtins.exec" not in allowed and "functools.partial" not in allowed
+
+
+def test_scikit_learns_loss_classes_are_named_one_by_one_not_by_prefix():
+    """Older skops asks to trust gradient boosting's loss objects; only scikit-learn's own classes
+    under ``sklearn._loss`` pass, never any other name a file puts behind that prefix."""
+    own = ["sklearn._loss.loss.HalfBinomialLoss", "sklearn._loss.link.Interval",
+           "sklearn.compose._column_transformer._RemainderColsList"]
+    assert artifacts._unknown_types(own, ()) == []
+    forged = ["sklearn._loss.loss.np", "sklearn._loss.evil.Payload", "sklearn._loss.link.expit"]
+    assert artifacts._unknown_types(forged, ()) == sorted(forged)

@@ -21,6 +21,7 @@ What loading trusts, and why:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -47,9 +48,10 @@ SKLEARN_TREE_TYPES = ["sklearn.tree._tree.Tree",
                       "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
                       "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper"]
 #: Older skops (0.11, the floor, with scikit-learn 1.6) also reports scikit-learn's loss objects
-#: (``sklearn._loss.*``, inside gradient boosting) and the list a ColumnTransformer keeps of its
-#: remainder columns: plain data holders, treated like the trees.
-_SKLEARN_INTERNALS = ("sklearn._loss.", "sklearn.compose._column_transformer._RemainderColsList")
+#: (inside gradient boosting) and the list a ColumnTransformer keeps of its remainder columns:
+#: plain data holders, treated like the trees. The loss classes are named one by one
+#: (:func:`_sklearn_loss_types`), never by a prefix a file could put anything behind.
+_REMAINDER_LIST = "sklearn.compose._column_transformer._RemainderColsList"
 #: The files of a saved model whose SHA-256 ``manifest.json`` records.
 MODEL_FILES = ("card.json", "card.md", "model.skops", "schema.json")
 #: What ``manifest.json`` holds: 2 = a hash per file (1, before, hashed the model file only).
@@ -206,6 +208,30 @@ def allowed_types() -> tuple[str, ...]:
     return tuple(TRUSTED_TYPES) + tuple(SKLEARN_TREE_TYPES)
 
 
+@functools.cache
+def _sklearn_loss_types() -> frozenset[str]:
+    """Every class scikit-learn defines in its ``sklearn._loss`` modules, by its full name.
+
+    Read from the installed scikit-learn, so the list follows its version; a name under that
+    package which is not one of its classes (a function, a module it imports) is not in it.
+    """
+    import importlib
+    import inspect
+    import pkgutil
+
+    import sklearn._loss
+
+    names = set()
+    for module_info in pkgutil.iter_modules(sklearn._loss.__path__, "sklearn._loss."):
+        try:
+            module = importlib.import_module(module_info.name)
+        except ImportError:  # pragma: no cover - a test-only or optional submodule
+            continue
+        names.update(f"{obj.__module__}.{obj.__qualname__}" for obj in vars(module).values()
+                     if inspect.isclass(obj) and obj.__module__ == module_info.name)
+    return frozenset(names)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -227,8 +253,8 @@ def file_hashes(directory: str | Path) -> dict[str, str]:
 
 
 def _unknown_types(asked: Sequence[str], trusted: Sequence[str]) -> list[str]:
-    allowed = set(allowed_types()) | set(trusted)
-    return sorted(t for t in asked if t not in allowed and not t.startswith(_SKLEARN_INTERNALS))
+    allowed = set(allowed_types()) | set(trusted) | {_REMAINDER_LIST}
+    return sorted(t for t in asked if t not in allowed and t not in _sklearn_loss_types())
 
 
 def _write_manifest(directory: Path, untrusted: Sequence[str]) -> None:
