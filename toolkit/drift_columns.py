@@ -349,8 +349,10 @@ def summarise_batch(series: pd.Series, reference: ReferenceColumn) -> ColumnSumm
         return ColumnSummary("numeric", n_rows, n_rows - finite.size, values=finite)
     codes, new = row_codes(series, reference.levels)
     counts = np.bincount(codes[codes >= 0], minlength=len(reference.levels) + len(new))
+    # Appending nothing is skipped: older pandas warns about empty entries in a concat.
+    levels = reference.levels.append(new) if len(new) else reference.levels
     return ColumnSummary("labels", len(codes), len(codes) - int(counts.sum()),
-                         levels=reference.levels.append(new), counts=counts)
+                         levels=levels, counts=counts)
 
 
 #: Frames with at least this many rows have their columns reduced on several threads
