@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import check_labels, check_positive_int, check_probability
+from toolkit._validation import _short, check_labels, check_positive_int, check_probability
 from toolkit.plotting import COLORS, new_axes
 
 __all__ = ["CoinFlipResult", "CoinFlipScenario", "coin_flip_scenario", "lattice_bins",
@@ -37,7 +37,15 @@ def lattice_bins(values: np.ndarray, n: int, max_bins: int = 40) -> np.ndarray:
     >>> lattice_bins(np.array([0.4, 0.5, 0.6]), n=10).round(2).tolist()
     [0.35, 0.45, 0.55, 0.65]
     """
-    counts = np.round(np.asarray(values) * n)
+    n = check_positive_int(n, "n")
+    max_bins = check_positive_int(max_bins, "max_bins")
+    try:
+        scores = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"values must be numbers (such as accuracies); got {_short(values)}.") from None
+    if scores.size == 0 or not np.isfinite(scores).all():
+        raise ValueError(f"values must hold at least one score, all finite; got {_short(values)}.")
+    counts = np.round(scores * n)
     low, high = counts.min(), counts.max()
     step = max(1, int(np.ceil((high - low + 1) / max_bins)))
     return (np.arange(low, high + step + 1, step) - 0.5) / n

@@ -26,6 +26,7 @@ from toolkit._validation import (
     check_columns,
     check_dataframe,
     check_labels,
+    check_names,
     check_positive_int,
     check_same_length,
 )
@@ -196,7 +197,7 @@ def precision_at_k(ranking: pd.DataFrame | pd.Index | Sequence, is_wrong: pd.Ser
             f"ranking has {len(unknown)} row label(s) not in is_wrong's index, "
             f"e.g. {unknown[0]!r}; both must come from the same data."
         )
-    ks = [check_positive_int(value, "k") for value in k]
+    ks = [check_positive_int(value, "k") for value in check_names(k, "k", "cut-offs such as [50, 100]")]
     if max(ks) > len(order):
         raise ValueError(f"k must be at most the ranking's length {len(order)}; got {max(ks)}.")
     base = float(is_wrong.mean())
