@@ -1,0 +1,146 @@
+"""The falsifying examples the generated search found, kept as plain tests so they stay fixed.
+
+Each case is the (shrunk) input hypothesis reported, and the message the fix now gives; the
+comment says what happened before the fix.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import (
+    baselines,
+    coin_flips,
+    diagnostics,
+    economics,
+    error_analysis,
+    significance,
+    slices,
+    suspect_labels,
+)
+
+
+def test_found_a_mixed_type_text_column_is_encoded_and_sliced():
+    from toolkit.error_analysis import find_weak_slices
+    from toolkit.features import make_preprocessor
+
+    messy = pd.DataFrame({"a": pd.Series([2.5, 1, "z"], dtype=object)})
+    assert make_preprocessor(messy).fit_transform(messy).shape[0] == 3
+    assert len(find_weak_slices(messy, [0, 1, 0], [1, 1, 0], min_support=1)) >= 1
+
+
+def test_found_a_column_named_by_a_number():
+    from toolkit.error_analysis import error_slices
+    from toolkit.labels import find_conflicting_labels
+
+    frame = pd.DataFrame({0: [1.0, 2.0, 3.0, 4.0], "a": [1.0, 1.0, 2.0, 2.0]})
+    assert len(error_slices(frame, [0, 1, 0, 1], [0, 0, 0, 1], by=0, min_size=1)) >= 1
+    assert isinstance(find_conflicting_labels(frame, ["a"], 0), pd.DataFrame)
+
+
+@pytest.mark.parametrize(("function", "args", "named"), [
+    ("compare_to_baseline", ([1], [1], ["churns"]), "baseline_pred"),
+    ("baseline_table", ([0, 1], ["a", "b"]), "y_test"),
+    ("baseline_table", ([0.5, 1.5], [0.5, 1.5]), "y_train"),
+    ("threshold_curve", ([0, 1], ["a", "b"]), "proba"),
+])
+def test_found_labels_of_different_kinds_are_named(function, args, named):
+    call = getattr(baselines, function, None) or getattr(error_analysis, function)
+    with pytest.raises((ValueError, TypeError), match=named):
+        call(*args)
+
+
+# --- labels and scores (tests/bad_input/test_labels_and_scores.py) ------------------------------
+TEXT = pd.Series(["churns", "stays"])
+FOUND_LABELS = [
+    # pd.Series(2-D array): "Data must be 1-dimensional, got ndarray of shape (2, 2)"
+    (baselines.baseline_table, ([0, 1], np.array([[1, 1], [1, 1]])), {}, ValueError,
+     "y_test must be one-dimensional"),
+    # np.asarray of a ragged list: "setting an array element with a sequence"
+    (baselines.baseline_table, ([0, 1], [[0], [1, 1]]), {}, TypeError, "y_test must be a flat list"),
+    # sorted() of text and numbers: "'<' not supported between instances of 'int' and 'str'"
+    (baselines.decision_scores, (TEXT, [0, 1]), {}, ValueError, "y_true and y_pred must hold the same kind"),
+    (diagnostics.plot_confusion, ([0, 1], TEXT), {}, ValueError, "y_true and y_pred must hold the same kind"),
+    # one array mixing text and numbers cannot be sorted either
+    (baselines.decision_scores, (np.array([0, "a"], dtype=object), [0, 1]), {}, ValueError,
+     "y_true mixes text and numbers"),
+    # scikit-learn: "continuous is not supported"
+    (diagnostics.plot_confusion, ([0.5, 1.25], [0.5, 1.25]), {}, ValueError, "y_true holds continuous values"),
+    (significance.metric_score, ("accuracy", [-0.13], [-0.13]), {}, ValueError, "y_true holds continuous"),
+    # float("churns"): "could not convert string to float: 'churns'"
+    (diagnostics.plot_residuals, ([1.0, 2.0], TEXT), {}, TypeError, "y_pred must hold numbers"),
+    (baselines.baseline_table, (TEXT, TEXT), {"task": "regression"}, TypeError, "y_train must hold numbers"),
+    # functions[metric]: KeyError: None
+    (significance.metric_score, (None, [0, 1], [0, 1]), {}, ValueError, "metric must be one of"),
+    # scikit-learn: "pos_label=1 is not a valid label. It should be one of ['churns' 'stays']"
+    (significance.metric_score, ("f1", [0, 1], TEXT), {}, ValueError, "y_true and pred must hold the same kind"),
+    # scikit-learn: "Target is multiclass but average='binary'"
+    (significance.metric_score, ("f1", [0, 1, 2], [0, 1, 2]), {}, ValueError, "needs two classes"),
+    (baselines.baseline_table, ([0, 1], [2, 2]), {}, ValueError, r"y_test holds class\(es\) \[2\]"),
+    # scikit-learn: "The 'random_state' parameter of DummyClassifier must be an int in the range ..."
+    (baselines.baseline_table, ([0, 1], [0, 1]), {"seed": -1}, ValueError, "seed must be between 0"),
+    (baselines.dummy_models, (), {"seed": 0.5}, TypeError, "seed must be an integer"),
+    # np.round(values * None): "unsupported operand type(s) for *: 'NoneType' and 'int'"
+    (coin_flips.lattice_bins, ([0.5], None), {}, TypeError, "n must be an integer"),
+    # [].min(): "zero-size array to reduction operation minimum which has no identity"
+    (coin_flips.lattice_bins, ([], 10), {}, ValueError, "values must hold at least one score"),
+    # range(n_bins) with a float: "'float' object cannot be interpreted as an integer"
+    (slices.bin_column, (pd.Series([1.0, 2.0]), 2.5), {}, TypeError, "n_bins must be an integer"),
+    # IndexError: index -2 is out of bounds for axis 0 with size 1
+    (slices.bin_column, (pd.Series(np.arange(5.0)), 1), {}, ValueError, "n_bins must be at least 2"),
+    (slices.bin_column, (pd.Series(["a"]), 4), {"max_levels": "x"}, TypeError, "max_levels must be an integer"),
+    # pd.Series({...}, dtype=float): "float() argument must be ... not 'NAType'", "'set' type is unordered"
+    (baselines.plot_baseline_ladder, ({"model": pd.NA},), {}, TypeError, "scores must map"),
+    (baselines.plot_baseline_ladder, ({"model": ""},), {}, TypeError, "scores must map"),
+    (baselines.plot_baseline_ladder, ({0.5, 0.8},), {}, TypeError, "scores must map"),
+    # sorted(values) of mixed keys: "'<' not supported between instances of 'int' and 'str'"
+    (economics.outcome_values, ({"tp": 1, 0: 2},), {}, ValueError, "values must have exactly the keys"),
+    # NaN euros were accepted and every value became NaN
+    (economics.outcome_values, ({"tp": np.nan, "fp": 0, "fn": 0, "tn": 0},), {}, ValueError,
+     r"values\['tp'\] must be a finite number"),
+    (economics.CampaignEconomics, (np.inf, 1.0, 0.5), {}, ValueError, "customer_value must be a finite"),
+    # "unhashable type: 'list'" from pandas' Index.__contains__
+    (slices.error_slices, (pd.DataFrame({"a": [1.0]}), [1], [1], [(None, [])]), {}, TypeError,
+     "by must be column name"),
+    (error_analysis.prioritize, (pd.DataFrame({"accuracy": [0.5], "share": [0.1]}),), {"name": []}, TypeError,
+     "name must be column name"),
+    # table["share"].to_numpy(dtype=float): "could not convert string to float: ''"
+    (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": [0.5], "hlp": [0.9], "share": [""]}),),
+     {}, TypeError, r"table\['share'\] must hold numbers"),
+    (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": [0.5], "hlp": ["x"], "share": [0.1]}),),
+     {}, TypeError, "hlp must hold numbers"),
+    # np.asarray of a ragged mask: "setting an array element with a sequence"
+    (error_analysis.tag_errors, (pd.DataFrame({"a": [1, 2]}), {"r": [[1], [1, 2]]}, [0, 1], [1, 1]), {},
+     ValueError, r"rules\['r'\] must give one True/False per row"),
+    # the rule function's own TypeError: "object() takes no arguments"
+    (error_analysis.tag_errors, (pd.DataFrame({"a": [1, 2]}), {"r": object}, [0, 1], [1, 1]), {},
+     ValueError, r"rules\['r'\] raised TypeError"),
+    # max([]): "max() arg is an empty sequence"; iter(None): "'NoneType' object is not iterable"
+    (suspect_labels.precision_at_k, (pd.Index([0, 1]), pd.Series([True, False])), {"k": []}, ValueError,
+     "k is empty"),
+    (suspect_labels.precision_at_k, (pd.Index([0, 1]), pd.Series([True, False])), {"k": None}, TypeError,
+     "k must be a list"),
+]
+
+
+@pytest.mark.parametrize(("function", "args", "kwargs", "error", "match"), FOUND_LABELS,
+                         ids=[f"{case[0].__name__}-{case[4][:30]}" for case in FOUND_LABELS])
+def test_found_bad_labels_and_arguments(function, args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        function(*args, **kwargs)
+
+
+def test_found_an_interval_end_one_ulp_below_a_rate_of_one_is_drawn():
+    # a slice of 5 rows all wrong, confidence 0.125: the Wilson upper end came out 2e-16 below
+    # the rate of 1, and matplotlib refused the error bar ("'xerr' must not contain negative values")
+    frame = pd.DataFrame({"a": ["x"] * 5 + ["y"] * 3})
+    table = slices.error_slices(frame, [1] * 8, [0] * 5 + [1] * 3, by="a", min_size=1, confidence=0.125)
+    assert (table["ci_low"] <= table["error_rate"]).all() and (table["error_rate"] <= table["ci_high"]).all()
+    slices.plot_slices(table)
+
+
+def test_found_metric_score_on_text_labels_and_one_class():
+    # scikit-learn's pos_label=1 refused text labels; the positive class is the second sorted one
+    assert significance.metric_score("recall", ["stays", "churns"], ["stays", "stays"]) == 1.0
+    # one class only (0 everywhere): nothing to find, precision 0 by the toolkit's zero rule
+    assert significance.metric_score("precision", [0, 0], [0, 0]) == 0.0
