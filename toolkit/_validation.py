@@ -167,6 +167,8 @@ def check_class_labels(y: pd.Series, name: str,
 
 def check_numbers(y: pd.Series, name: str) -> np.ndarray:
     """Return ``y`` as a float array, or raise ``TypeError`` naming ``name`` if it holds text."""
+    if pd.api.types.is_datetime64_any_dtype(y) or pd.api.types.is_timedelta64_dtype(y):
+        raise TypeError(f"{name} must hold numbers; got dates (dtype {y.dtype}).")
     try:
         return y.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):

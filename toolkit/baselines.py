@@ -310,6 +310,8 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
     if series.isna().any():
         missing = series[series.isna()].index.tolist()
         raise ValueError(f"scores contains missing values for {missing!r}; give numbers.")
+    if np.isinf(series).any():  # no axis can reach it
+        raise ValueError(f"scores must be finite; got {series[np.isinf(series)].to_dict()!r}.")
 
     def color(name: str) -> str:
         lower = name.lower()
@@ -329,7 +331,8 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
         ax.annotate(f"{value:.1%}" if 0 <= value <= 1 else f"{value:.3g}", (value, y),
                     xytext=(10, 0), textcoords="offset points", va="center", fontsize=10)
     ax.set_yticks(positions, [str(n) for n in series.index])
-    upper = 1.0 if series.between(0, 1).all() else series.max() * 1.15
+    # (capped: a score near the largest float would overflow to an infinite axis limit)
+    upper = 1.0 if series.between(0, 1).all() else min(series.max() * 1.15, np.finfo(float).max / 1.1)
     ax.set_xlim(0, upper * 1.08)
     ax.set_ylim(-0.6, len(series) - 0.4)
     ax.set_xlabel(metric)

@@ -109,6 +109,12 @@ FOUND_LABELS = [
      {}, TypeError, r"table\['share'\] must hold numbers"),
     (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": [0.5], "hlp": ["x"], "share": [0.1]}),),
      {}, TypeError, "hlp must hold numbers"),
+    # subtracting dates from HLPs: "cannot subtract DatetimeArray from ndarray[float64]"
+    (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": pd.to_datetime(["2025-01-01"]),
+                                               "hlp": [0.9], "share": [0.1]}),),
+     {}, TypeError, r"table\['accuracy'\] must hold numbers; got dates"),
+    # matplotlib: "Axis limits cannot be NaN or Inf"
+    (baselines.plot_baseline_ladder, ({"model": np.inf},), {}, ValueError, "scores must be finite"),
     # np.asarray of a ragged mask: "setting an array element with a sequence"
     (error_analysis.tag_errors, (pd.DataFrame({"a": [1, 2]}), {"r": [[1], [1, 2]]}, [0, 1], [1, 1]), {},
      ValueError, r"rules\['r'\] must give one True/False per row"),
@@ -137,6 +143,12 @@ def test_found_an_interval_end_one_ulp_below_a_rate_of_one_is_drawn():
     table = slices.error_slices(frame, [1] * 8, [0] * 5 + [1] * 3, by="a", min_size=1, confidence=0.125)
     assert (table["ci_low"] <= table["error_rate"]).all() and (table["error_rate"] <= table["ci_high"]).all()
     slices.plot_slices(table)
+
+
+def test_found_a_score_near_the_largest_float_is_drawn():
+    # 1.45e308 x 1.15 x 1.08 overflowed: "Axis limits cannot be NaN or Inf"
+    ax = baselines.plot_baseline_ladder({"": 1.4474179829809307e308})
+    assert np.isfinite(ax.get_xlim()).all()
 
 
 def test_found_metric_score_on_text_labels_and_one_class():

@@ -22,6 +22,7 @@ from bad_input.strategies import (
     frames,
     labels,
     maybe,
+    maybe_count,
     same_length,
     scores,
 )
@@ -84,7 +85,7 @@ def test_threshold_curve_thresholds(pair, thresholds):
 
 @examples(60)
 @given(same_length(labels, labels, labels), maybe(st.sampled_from(list(baselines.METRICS))),
-       maybe(st.integers(1, 50)))
+       maybe_count(st.integers(1, 50)))
 def test_compare_to_baseline(ys, metric, n_boot):
     check("compare_to_baseline", significance.compare_to_baseline, ys,
           ["y_true", "model_pred", "baseline_pred", "metric", "n_boot"], {"metric": metric, "n_boot": n_boot})
@@ -105,7 +106,7 @@ def test_baseline_table_options(task, seed, pair):
 
 
 @examples(60)
-@given(st.integers(0, 30).flatmap(labels), maybe(st.integers(1, 50)), maybe(st.floats(0, 1)))
+@given(st.integers(0, 30).flatmap(labels), maybe_count(st.integers(1, 50)), maybe(st.floats(0, 1)))
 def test_simulate_coin_flips(y, n_trials, p_heads):
     result = check("simulate_coin_flips", coin_flips.simulate_coin_flips, (y, n_trials, p_heads),
                    ["y_true", "n_trials", "p_heads"])
@@ -114,7 +115,7 @@ def test_simulate_coin_flips(y, n_trials, p_heads):
 
 
 @examples(60)
-@given(maybe(st.floats(0, 1)), maybe(st.integers(2, 200)), maybe(st.floats(0, 1)), maybe(st.floats(0, 1)))
+@given(maybe(st.floats(0, 1)), maybe_count(st.integers(2, 200)), maybe(st.floats(0, 1)), maybe(st.floats(0, 1)))
 def test_coin_flip_scenario(rate, n_test, tpr, tnr):
     check("coin_flip_scenario", coin_flips.coin_flip_scenario, (rate, n_test),
           ["positive_rate", "n_test", "model_tpr", "model_tnr"],
@@ -122,7 +123,7 @@ def test_coin_flip_scenario(rate, n_test, tpr, tnr):
 
 
 @examples(150)
-@given(maybe(st.lists(st.floats(0, 1), max_size=5)), maybe(st.integers(1, 50)), maybe(st.integers(1, 50)))
+@given(maybe(st.lists(st.floats(0, 1), max_size=5)), maybe_count(st.integers(1, 50)), maybe_count(st.integers(1, 50)))
 def test_lattice_bins(values, n, max_bins):
     check("lattice_bins", coin_flips.lattice_bins, (values, n, max_bins), ["values", "n", "max_bins"])
 
@@ -144,7 +145,7 @@ def test_economics_values(values, customer_value, offer_cost, save_rate):
 
 # --------------------------------------------------------------------------- slices
 @examples(150)
-@given(frames(min_cols=1), maybe(st.integers(2, 10)), maybe(st.one_of(st.none(), st.integers(1, 10))))
+@given(frames(min_cols=1), maybe_count(st.integers(2, 10)), maybe(st.one_of(st.none(), st.integers(1, 10))))
 def test_bin_column(frame, n_bins, max_levels):
     column = frame.iloc[:, 0]
     check("bin_column", slices.bin_column, (column, n_bins, max_levels), ["column", "n_bins", "max_levels"])
@@ -212,7 +213,7 @@ def test_prioritize(table, hlp, name):
 
 
 @examples(150)
-@given(same_length(labels, labels, max_rows=30), maybe(st.lists(st.integers(1, 40), min_size=1, max_size=3)))
+@given(same_length(labels, labels, max_rows=30), maybe_count(st.lists(st.integers(1, 40), min_size=1, max_size=3)))
 def test_precision_at_k(pair, k):
     ranking, wrong = pair
     ranking = ranking if isinstance(ranking, pd.Series) else pd.Series(np.ravel(ranking))
