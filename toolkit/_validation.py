@@ -124,6 +124,8 @@ def check_labels(y: Any, name: str, *, min_classes: int = 1) -> pd.Series:
             f"{name} contains {n_missing} missing value(s) (NaN/None); "
             "drop or fill those rows first."
         )
+    if pd.api.types.is_float_dtype(series) and np.isinf(series.to_numpy(dtype=float)).any():
+        raise ValueError(f"{name} contains infinite values; drop or fix those rows first.")
     classes = pd.unique(series)
     if len(classes) < min_classes:
         raise ValueError(

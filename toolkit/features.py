@@ -273,9 +273,8 @@ def _types_table(df_or_types: Any, target: str | None) -> pd.DataFrame:
 def _final_kinds(types: pd.DataFrame, drop: Sequence[str] | str, text: str,
                  age_reference: str | None) -> pd.Series:
     """Each column's kind once ``drop``, ``text`` and ``age_reference`` are applied."""
-    drop = [drop] if isinstance(drop, str) else list(drop)
     known = pd.DataFrame(columns=types["column"])
-    check_columns(known, drop, "drop")
+    drop = [] if drop is None else check_columns(known, drop, "drop")
     kinds = types["kind"].where(~types["column"].isin(drop), "dropped")
     if text == "drop":
         kinds = kinds.replace("text", "dropped")

@@ -14,6 +14,10 @@ from toolkit import (
     diagnostics,
     economics,
     error_analysis,
+    features,
+    labels,
+    leakage,
+    schema,
     significance,
     slices,
     suspect_labels,
@@ -156,3 +160,79 @@ def test_found_metric_score_on_text_labels_and_one_class():
     assert significance.metric_score("recall", ["stays", "churns"], ["stays", "stays"]) == 1.0
     # one class only (0 everywhere): nothing to find, precision 0 by the toolkit's zero rule
     assert significance.metric_score("precision", [0, 0], [0, 0]) == 0.0
+
+
+# --- tables (tests/bad_input/test_tables.py) ------------------------------------------------------
+def _dup():
+    return pd.DataFrame([[1, "x"]], columns=["a", "a"])
+
+
+FOUND_TABLES = [
+    # X[name] was a frame: "Grouper for 'a' not 1-dimensional", "factorize requires a Series ...",
+    # "'DataFrame' object has no attribute 'dtype'"
+    (lambda: features.FrequencyEncoder().fit(_dup()), ValueError, "X has duplicate column names"),
+    (lambda: features.BagOfWords().fit(_dup()), ValueError, "X has duplicate column names"),
+    (lambda: features.DateEncoder().fit(_dup()), ValueError, "X has duplicate column names"),
+    # np.column_stack([]): "need at least one array to concatenate"; RareLevelOneHot's UnboundLocalError
+    (lambda: features.ToNumber().fit(pd.DataFrame(index=range(3))), ValueError, "X has no columns"),
+    (lambda: features.RareLevelOneHot().fit(pd.DataFrame(index=range(3))), ValueError, "X has no columns"),
+    # another frame's columns were encoded silently as if they were the fitted ones
+    (lambda: features.FrequencyEncoder().fit(pd.DataFrame({"a": ["x"]})).transform(pd.DataFrame({"b": ["x"]})),
+     ValueError, r"X has the columns \['b'\]; this transformer was fitted on \['a'\]"),
+    # scikit-learn's "The number of folds must be of Integral type. None ... was passed."
+    (lambda: leakage.check_leakage(pd.DataFrame({"x": range(10), "y": [0, 1] * 5}), "y", cv=None), TypeError,
+     "cv must be an integer"),
+    # "'>=' not supported between instances of 'float' and 'NoneType'"
+    (lambda: leakage.check_leakage(pd.DataFrame({"x": range(10), "y": [0, 1] * 5}), "y", threshold=None),
+     TypeError, "threshold must be a number"),
+    # scikit-learn: "n_splits=5 cannot be greater than the number of members in each class."
+    (lambda: leakage.check_leakage(pd.DataFrame({"x": range(4), "y": [0, 1] * 2}), "y"), ValueError,
+     "target column 'y' has 2 row"),
+    # scikit-learn: "Input y contains infinity or a value too large for dtype('float64')."
+    (lambda: leakage.check_leakage(pd.DataFrame({"x": range(10), "y": [0.5, np.inf] * 5}), "y", cv=2),
+     ValueError, "target column 'y' contains infinite values"),
+    # "'NoneType' object has no attribute 'columns'"
+    (lambda: leakage.plot_leakage(None), TypeError, "table must be a pandas DataFrame"),
+    # np.asarray(counts, dtype=float): "could not convert string to float: ''", "... not 'set'"
+    (lambda: labels.fleiss_kappa([[""]]), TypeError, "counts must be a table of vote counts"),
+    (lambda: labels.fleiss_kappa([[{1}]]), TypeError, "counts must be a table of vote counts"),
+    (lambda: labels.fleiss_kappa([[np.inf, 1]]), ValueError, "counts must hold vote counts"),
+    # (label,) = []: "not enough values to unpack (expected 1, got 0)"
+    (lambda: labels.find_conflicting_labels(pd.DataFrame({"a": [1], "b": [0]}), ["a"], []), ValueError,
+     "label must name one column"),
+    # "'NoneType' object is not subscriptable"; "KeyError: 'columns'"
+    (lambda: schema.InputSchema.from_dict(None), TypeError, "data must be a dict with a 'columns' list"),
+    (lambda: schema.InputSchema.from_dict({"columns": [{"x": 1}]}), TypeError, r"data\['columns'\] must hold"),
+    # "'DataFrame' object has no attribute 'dtype'"
+    (lambda: schema.InputSchema.from_frame(pd.DataFrame({"a": [1.0]})).validate(pd.DataFrame(columns=["a", "a"])),
+     ValueError, "df has duplicate column names"),
+    # "not enough values to unpack (expected 5, got 1)"
+    (lambda: schema.problem_table([("a",)]), TypeError, "found must be a list of"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), FOUND_TABLES, ids=[case[2][:40] for case in FOUND_TABLES])
+def test_found_bad_tables(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_found_a_frame_of_the_target_alone_has_nothing_to_leak():
+    # no column besides the target: pd.DataFrame([]).sort_values("flagged") raised KeyError: 'flagged',
+    # then the empty object column "flagged" selected columns instead of rows (KeyError: 'column')
+    frame = pd.DataFrame({"y": [0, 1]})
+    assert leakage.check_leakage(frame, "y").empty
+    assert features.infer_feature_types(frame, target="y")["column"].tolist() == ["y"]
+
+
+def test_found_a_continuous_target_with_few_values_is_scored_as_a_quantity():
+    # 0.5 / 1.25 (two values) was taken for two classes: "Unknown label type: (0 1.25 ..."
+    table = leakage.check_leakage(pd.DataFrame({"x": range(10), "y": [0.5, 1.25] * 5}), "y", cv=2, show_all=True)
+    assert table["metric"].tolist() == ["R²"]
+
+
+def test_found_drop_none_drops_nothing():
+    # list(None): "'NoneType' object is not iterable"
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 3.0]})
+    assert features.make_preprocessor(frame, drop=None).fit_transform(frame).shape == (
+        features.make_preprocessor(frame).fit_transform(frame).shape)
