@@ -246,4 +246,7 @@ def check_outcome_values(value: Any, name: str = "value") -> dict[str, float] | 
     if not isinstance(value, Mapping) or set(value) != set(OUTCOMES):
         raise ValueError(f"{name} must map each of 'tp', 'fp', 'fn', 'tn' to euros; got "
                          f"{_short(value)}.")
+    for key in OUTCOMES:
+        if isinstance(value[key], bool) or not isinstance(value[key], (int, float, np.number)):
+            raise TypeError(f"{name}[{key!r}] must be a number of euros; got {_short(value[key])}.")
     return {k: float(value[k]) for k in OUTCOMES}

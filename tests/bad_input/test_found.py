@@ -7,8 +7,10 @@ comment says what happened before the fix.
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from toolkit import (
+    artifacts,
     baselines,
     coin_flips,
     diagnostics,
@@ -17,11 +19,15 @@ from toolkit import (
     features,
     labels,
     leakage,
+    rollout,
     schema,
+    service,
     significance,
     slices,
     suspect_labels,
 )
+from toolkit.prediction_log import PredictionLog
+from toolkit.schema import InputSchema
 
 
 def test_found_a_mixed_type_text_column_is_encoded_and_sliced():
@@ -236,3 +242,99 @@ def test_found_drop_none_drops_nothing():
     frame = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 3.0]})
     assert features.make_preprocessor(frame, drop=None).fit_transform(frame).shape == (
         features.make_preprocessor(frame).fit_transform(frame).shape)
+
+
+# --- deployment (tests/bad_input/test_deploy.py) ----------------------------------------------------
+def _card(**changes):
+    from toolkit.artifacts import ModelCard
+
+    return ModelCard(**{"name": "m", "trained_on": "2024", "features": ["a"], "metrics": {"auc": 0.8}, **changes})
+
+
+def _log(**changes):
+    return pd.DataFrame({"request_id": ["r", "r"], "role": ["production", "shadow"], "model_version": ["v1", "v2"],
+                         "returned": [True, False], "score": [0.2, 0.6], "decision": [0, 1], "problems": ["", ""],
+                         **changes})
+
+
+FOUND_DEPLOY = [
+    # "'bool' object is not iterable", "'NoneType' object is not iterable" (all(...) over features / list(limits))
+    (lambda: _card(features=True), TypeError, "features must be a list of column names"),
+    (lambda: _card(limits=None), TypeError, "limits must be a list of strings"),
+    # sorted() of the keys: "'<' not supported between instances of 'NoneType' and 'NoneType'"
+    (lambda: _card(business_value={None: 1}), ValueError, "business_value must map exactly"),
+    (lambda: _card(business_value={"tp": "x", "fp": 0, "fn": 0, "tn": 0}), TypeError,
+     r"business_value\['tp'\] must be a number"),
+    # "ModelCard() argument after ** must be a mapping, not NoneType"; "got an unexpected keyword argument"
+    (lambda: artifacts.ModelCard.from_dict(None), TypeError, "data must be a dict"),
+    (lambda: artifacts.ModelCard.from_dict({"x": 1}), ValueError, r"unknown \['x'\]"),
+    # Path(None): "expected str, bytes or os.PathLike object, not NoneType"
+    (lambda: artifacts.file_hashes(None), TypeError, "directory must be a folder path"),
+    (lambda: PredictionLog(None), TypeError, "path must be a file path"),
+    # card.to_dict(): "'NoneType' object has no attribute 'to_dict'"
+    (lambda: artifacts.write_card("anywhere", None), TypeError, "card must be a ModelCard"),
+    # hashes.items(): "'list' object has no attribute 'items'"
+    (lambda: artifacts.verify_model("anywhere", hashes=["x"]), TypeError, "hashes must map file names"),
+    # all(... for t in None): "'NoneType' object is not iterable"
+    (lambda: artifacts.save_model(LogisticRegression(), "anywhere", card=_card(),
+                                  schema=InputSchema.from_frame(pd.DataFrame({"a": [1.0]})), trusted=None),
+     TypeError, "trusted must be a list of type names"),
+    # frame.to_json: "DataFrame columns must be unique for orient='records'."
+    (lambda: service.to_records(_dup()), ValueError, "frame has duplicate column names"),
+    # groupby on a duplicated column: "Grouper for 'request_id' not 1-dimensional"
+    (lambda: rollout.shadow_agreement(pd.concat([_log(), _log()[["request_id"]]], axis=1)), ValueError,
+     "log has duplicate column names"),
+    # "agg function failed [how->mean,dtype->object]"
+    (lambda: rollout.compare_roles(_log(score=["0.2", "z"])), TypeError, r"log\['score'\] must hold numbers"),
+    # log[log["returned"]] selected columns: "None of [Index([...])] are in the [columns]" (a KeyError)
+    (lambda: rollout.shadow_agreement(_log(returned=["yes", "no"])), TypeError,
+     r"log\['returned'\] must hold True/False"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), FOUND_DEPLOY, ids=[case[2][:40] for case in FOUND_DEPLOY])
+def test_found_bad_deployment_input(call, error, match, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nothing is written, and if it were, it would land here
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_found_the_prediction_log_refuses_values_sqlite_cannot_store(tmp_path):
+    # sqlite3.ProgrammingError: "Error binding parameter 4: type 'dict' is not supported"
+    log = PredictionLog(tmp_path / "log.sqlite")
+    try:
+        with pytest.raises(TypeError, match="problems must be a string"):
+            log.write_refusal("r1", 3, {"age": "missing"})
+        with pytest.raises(ValueError, match="rows must be at least 0"):
+            log.write_refusal("r1", -1, "")
+        assert log.refusals().empty
+    finally:
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def small_registry(tmp_path_factory):
+    from sklearn.pipeline import make_pipeline
+
+    from toolkit.registry import Registry
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0]})
+    model = make_pipeline(features.make_preprocessor(X), LogisticRegression()).fit(X, [0, 1, 0, 1])
+    registry = Registry(tmp_path_factory.mktemp("found") / "registry", create=True)
+    registry.register(model, card=_card(), schema=InputSchema.from_frame(X))
+    registry.promote("v1", "production")
+    return registry
+
+
+def test_found_the_service_checks_its_seed_and_frames(small_registry, tmp_path):
+    # numpy: "expected non-negative integer", "SeedSequence expects int or sequence of ints ... not set()"
+    with pytest.raises(ValueError, match="seed must be between 0"):
+        service.Service(small_registry, log_path=tmp_path / "log.sqlite", seed=-1)
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        service.Service(small_registry, log_path=tmp_path / "log.sqlite", seed=set())
+    served = service.Service(small_registry, log_path=tmp_path / "log.sqlite")
+    try:  # "'DataFrame' object has no attribute 'dtype'" (frame["a"] was a frame)
+        with pytest.raises(ValueError, match="frame has duplicate column names"):
+            served.predict(pd.DataFrame([[1.0, 2.0]], columns=["a", "a"]))
+    finally:
+        served.close()

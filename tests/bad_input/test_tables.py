@@ -17,6 +17,10 @@ fitting a model; 60 for ``check_leakage``, the encoders and ``make_preprocessor`
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+
 from bad_input.strategies import (
     COLUMN,
     FIRST,
@@ -34,11 +38,8 @@ from bad_input.strategies import (
     maybe_count,
     named_frames,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-from sklearn.linear_model import LogisticRegression
-
-from toolkit import baselines, features, labels as labels_module, leakage, schema, scoping, suspect_labels
+from toolkit import baselines, features, leakage, schema, scoping, suspect_labels
+from toolkit import labels as labels_module
 
 FRAME_NAMES = ["df", "df_or_types", "X", "column", "columns", "target"]
 # features refuses column names that are not text (it selects columns by name): most frames
