@@ -262,7 +262,7 @@ FOUND_DEPLOY = [
     (lambda: _card(features=True), TypeError, "features must be a list of column names"),
     (lambda: _card(limits=None), TypeError, "limits must be a list of strings"),
     # sorted() of the keys: "'<' not supported between instances of 'NoneType' and 'NoneType'"
-    (lambda: _card(business_value={None: 1}), ValueError, "business_value must map exactly"),
+    (lambda: _card(business_value={None: 1, "tp": 2}), ValueError, "business_value must map exactly"),
     (lambda: _card(business_value={"tp": "x", "fp": 0, "fn": 0, "tn": 0}), TypeError,
      r"business_value\['tp'\] must be a number"),
     # "ModelCard() argument after ** must be a mapping, not NoneType"; "got an unexpected keyword argument"
