@@ -47,7 +47,7 @@ from toolkit._encoders import (
     ToNumber,
 )
 from toolkit._parsing import MISSING_TOKENS, check_frame
-from toolkit._validation import check_columns, check_dataframe, check_one_of
+from toolkit._validation import check_columns, check_dataframe, check_one_of, check_seed
 from toolkit.estimators import LogisticRegression
 from toolkit.feature_types import (
     ID_UNIQUE_SHARE,
@@ -224,6 +224,7 @@ def make_preprocessor(
     ['charges', 'signed_year', 'signed_month', 'signed_day_of_week', 'signed_age_days']
     """
     check_one_of(high_cardinality, "high_cardinality", ("target", "frequency"))
+    seed = check_seed(seed)
     check_one_of(text, "text", ("bag_of_words", "drop"))
     types = _types_table(df_or_types, target)
     kinds = _final_kinds(types, drop, text, age_reference)

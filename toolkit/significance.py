@@ -26,6 +26,7 @@ from toolkit._validation import (
     check_positive_int,
     check_same_label_kind,
     check_same_length,
+    check_seed,
 )
 from toolkit.coin_flips import lattice_bins
 from toolkit.plotting import COLORS, new_axes
@@ -176,6 +177,7 @@ def compare_to_baseline(y_true, model_pred, baseline_pred, metric: str = "accura
     """
     check_one_of(metric, "metric", METRICS)
     n_boot = check_positive_int(n_boot, "n_boot")
+    seed = check_seed(seed)
     y = check_labels(y_true, "y_true").to_numpy()
     model = check_labels(model_pred, "model_pred").to_numpy()
     base = check_labels(baseline_pred, "baseline_pred").to_numpy()

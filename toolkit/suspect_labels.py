@@ -29,6 +29,7 @@ from toolkit._validation import (
     check_names,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
 from toolkit.plotting import COLORS, new_axes
 
@@ -116,6 +117,7 @@ def find_suspect_labels(X: pd.DataFrame, y: Any, estimator: Any, cv: int = 5,
     y = check_labels(y, "y", min_classes=2)
     check_same_length(X=X, y=y)
     cv = check_positive_int(cv, "cv", minimum=2)
+    seed = check_seed(seed)
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")):
         raise TypeError(
             "estimator must be a classifier with fit and predict_proba; "

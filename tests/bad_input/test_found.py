@@ -16,15 +16,20 @@ from toolkit import (
     diagnostics,
     economics,
     error_analysis,
+    exercises,
     features,
     labels,
     leakage,
+    lifecycle,
+    plotting,
     rollout,
     schema,
+    scoping,
     service,
     significance,
     slices,
     suspect_labels,
+    widgets,
 )
 from toolkit.prediction_log import PredictionLog
 from toolkit.schema import InputSchema
@@ -338,3 +343,45 @@ def test_found_the_service_checks_its_seed_and_frames(small_registry, tmp_path):
             served.predict(pd.DataFrame([[1.0, 2.0]], columns=["a", "a"]))
     finally:
         served.close()
+
+
+# --- the course's helpers (tests/bad_input/test_course.py) ------------------------------------------
+TRICKY_ANSWERS = [None, [], ["a"], [1, "a"], {}, {"": None, 0: None}, set(), 0, -1, 0.5, np.nan, np.inf, 10**400,
+                  "", "a", True, pd.NA, np.array([0, 1]), pd.Series([1, 2]), pd.DataFrame(), (1, 2), b"x", 3 + 4j,
+                  object(), print]
+
+
+@pytest.mark.parametrize("exercise_id", exercises.list_exercises())
+def test_found_every_exercise_answers_any_value(exercise_id):
+    # a list given to a choice exercise: "unhashable type: 'list'" (21 exercises); 8.2 sorted the keys
+    # of a dict answer ("'<' not supported between instances of 'int' and 'str'"); 10**400 overflowed
+    for answer in TRICKY_ANSWERS:
+        feedback = exercises.check(exercise_id, answer)
+        assert feedback.status in ("correct", "incorrect"), (answer, feedback)
+
+
+FOUND_COURSE = [
+    # `value in dict(phase.steps)`: "unhashable type: 'list'"
+    (lambda: lifecycle.draw_lifecycle([]), TypeError, "highlight must be the name of a phase"),
+    # ProjectScope(ml_metric=None).gaps(): "'NoneType' object has no attribute 'lower'"
+    (lambda: scoping.ProjectScope(ml_metric=None), TypeError, "ml_metric must be a string"),
+    (lambda: scoping.ProjectScope(risks=None), TypeError, "risks must be a list of strings"),
+    (lambda: scoping.ProjectScope(human_can_do="yes"), TypeError, "human_can_do must be True, False or None"),
+    # traitlets: "The 'value' trait of a FloatSlider instance expected a float, not the str ''"
+    (lambda: widgets.coin_flip_explorer(positive_rate=""), TypeError, "positive_rate must be a number"),
+    (lambda: widgets.coin_flip_explorer(n_test=[]), TypeError, "n_test must be an integer"),
+    # the first drawing call: "'int' object has no attribute 'imshow'"
+    (lambda: diagnostics.plot_confusion([0, 1], [0, 1], ax=1), TypeError, "ax must be a matplotlib Axes"),
+    (lambda: plotting.new_axes(figsize=(0, "x")), ValueError, "figsize must be"),
+    # numpy: "expected non-negative integer"
+    (lambda: coin_flips.simulate_coin_flips([0, 1], seed=-1), ValueError, "seed must be between 0"),
+    (lambda: significance.compare_to_baseline([0, 1], [0, 1], [1, 1], seed=-1), ValueError, "seed must be"),
+    # scikit-learn: "The 'random_state' parameter of StratifiedKFold must be an int ..."
+    (lambda: features.make_preprocessor(pd.DataFrame({"a": [1.0, 2.0]}), seed=2**40), ValueError, "seed must be"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "match"), FOUND_COURSE, ids=[case[2][:40] for case in FOUND_COURSE])
+def test_found_bad_course_input(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
