@@ -65,7 +65,8 @@ def examples(n: int, *, known_failure: bool = False) -> settings:
 NAMES = st.sampled_from(["a", "b", "ü_größe", "日本", "with space", "Score", "score", 0, 1, 2.5, ""])
 #: Text names only: for the functions that refuse other names (``features`` selects by name).
 TEXT_NAMES = st.sampled_from(["a", "b", "ü_größe", "日本", "with space", "Score", "score", ""])
-KINDS = ("float", "int", "binary", "str", "string", "category", "Int64", "boolean", "bool", "object", "datetime")
+KINDS = ("float", "int", "binary", "str", "string", "category", "Int64", "boolean", "bool", "object",
+         "datetime")
 #: For a frame whose first column is a 0/1 target: half its columns are binary.
 TARGET_KINDS = ("binary",) * len(KINDS) + KINDS
 

@@ -139,20 +139,22 @@ def test_coin_flip_explorer(rate, n_test, tpr, tnr, n_trials, seed):
 @examples(40)
 @given(same_length(label_arrays, scores, min_rows=1, max_rows=30), maybe(st.floats(0, 1)))
 def test_threshold_explorer(pair, threshold):
-    check("threshold_explorer", widgets.threshold_explorer, (*pair, threshold), ["y_true", "proba", "threshold"])
+    check("threshold_explorer", widgets.threshold_explorer, (*pair, threshold),
+          ["y_true", "proba", "threshold"])
 
 
 @examples(40)
 @given(anything(), maybe(st.sampled_from(["churned", "nope"])), maybe(st.floats(0, 1)))
 def test_drift_explorer_checks_before_building(reference, target, threshold):
-    check("drift_explorer", widgets.drift_explorer, (reference, None), ["reference", "model", "target", "threshold"],
-          {"target": target, "threshold": threshold})
+    check("drift_explorer", widgets.drift_explorer, (reference, None),
+          ["reference", "model", "target", "threshold"], {"target": target, "threshold": threshold})
 
 
 # --------------------------------------------------------------------------- scoping
-_VALID_SCOPE = {"users": st.lists(st.text(max_size=5), max_size=2), "positive_rate": st.one_of(st.none(), st.floats(0, 1)),
-                "predictive_signal": st.one_of(st.none(), st.booleans()), "human_can_do": st.one_of(st.none(),
-                                                                                               st.booleans()),
+_VALID_SCOPE = {"users": st.lists(st.text(max_size=5), max_size=2),
+                "positive_rate": st.one_of(st.none(), st.floats(0, 1)),
+                "predictive_signal": st.one_of(st.none(), st.booleans()),
+                "human_can_do": st.one_of(st.none(), st.booleans()),
                 "economics": st.one_of(st.none(), st.just(scoping.CampaignEconomics(300, 30, 0.3))),
                 "rule": st.sampled_from(["", "a > 1"])}
 SCOPE_FIELDS = {f.name: maybe(_VALID_SCOPE.get(f.name, st.lists(st.text(max_size=5), max_size=2)
@@ -168,8 +170,8 @@ def test_project_scope(fields):
     if scope is not None:
         check("ProjectScope.gaps", scope.gaps, (), [*SCOPE_FIELDS])
         check("ProjectScope.to_markdown", scope.to_markdown, (), [*SCOPE_FIELDS])
-    check("ProjectScope.with_changes", scoping.ProjectScope().with_changes, (), [*SCOPE_FIELDS, "with_changes"],
-          fields)
+    check("ProjectScope.with_changes", scoping.ProjectScope().with_changes, (),
+          [*SCOPE_FIELDS, "with_changes"], fields)
 
 
 @examples(150)

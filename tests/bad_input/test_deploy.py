@@ -52,8 +52,8 @@ TRAIN = pd.DataFrame({"age": [25.0, 40.0, 33.0, 58.0, 21.0, 47.0] * 5,
 Y = np.array([0, 1, 0, 1, 1, 0] * 5)
 KEYS = list(TRAIN.columns)
 # a record the service accepts, to mix with the malformed ones
-GOOD_RECORD = st.fixed_dictionaries({"age": st.floats(18, 80), "plan": st.sampled_from(["basic", "plus", "max"]),
-                                     "active": st.booleans()})
+GOOD_RECORD = st.fixed_dictionaries({"age": st.floats(18, 80), "active": st.booleans(),
+                                     "plan": st.sampled_from(["basic", "plus", "max"])})
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -125,7 +125,8 @@ def test_http_predict_never_answers_500(the_service, body, how):
         except ValueError:  # a body the client cannot encode is never sent
             return
     else:
-        response = client.post("/predict", content=repr(body).encode(), headers={"content-type": "application/json"})
+        response = client.post("/predict", content=repr(body).encode(),
+                               headers={"content-type": "application/json"})
     CASES["POST /predict"] += 1
     WORKED["POST /predict"] += response.status_code < 400
     assert response.status_code < 500, (response.status_code, response.text)
@@ -154,8 +155,8 @@ def test_predict_frames(the_service, frame):
 @examples(60)
 @given(maybe(st.floats(0, 1)), maybe(st.none()), maybe_count(st.integers(1, 100)), maybe(st.integers(0, 9)))
 def test_service_arguments(registry, scratch, canary_share, on_problem, max_rows, seed):
-    made = check("Service", service.Service, (registry,), ["registry", "canary_share", "on_problem", "max_rows",
-                                                             "seed", "log_path"],
+    made = check("Service", service.Service, (registry,),
+                 ["registry", "canary_share", "on_problem", "max_rows", "seed", "log_path"],
                  {"log_path": scratch / "args.sqlite", "canary_share": canary_share, "on_problem": on_problem,
                   "max_rows": max_rows, "seed": seed})
     if made is not None:
@@ -172,7 +173,8 @@ def test_service_refuses_what_is_not_a_registry(value):
 @given(st.one_of(named_frames(["month", *KEYS], min_rows=1, max_rows=10), frames(max_rows=10)),
        maybe(st.sampled_from(["month", "plan", "nope"])))
 def test_replay(the_service, frame, by):
-    check("replay", service.replay, (the_service, frame), ["service", "frame", "by", "refused", "column"], {"by": by})
+    check("replay", service.replay, (the_service, frame), ["service", "frame", "by", "refused", "column"],
+          {"by": by})
 
 
 # --------------------------------------------------------------------------- logs, rollout
@@ -196,7 +198,8 @@ def test_rollout(log):
 
 
 @examples(60)
-@given(maybe(st.text(max_size=8)), maybe(st.one_of(st.none(), st.integers(0, 10))), maybe(st.text(max_size=20)))
+@given(maybe(st.text(max_size=8)), maybe(st.one_of(st.none(), st.integers(0, 10))),
+       maybe(st.text(max_size=20)))
 def test_prediction_log_refusals(scratch, request_id, rows, problems):
     log = PredictionLog(scratch / "refusals.sqlite")
     try:
@@ -252,8 +255,9 @@ def test_model_card_from_dict(data):
 @given(st.data())
 def test_save_and_load(scratch, model, card, data):
     folder = scratch / f"saved-{uuid.uuid4().hex}"  # a new folder: save_model refuses an existing one
-    options = {"card": data.draw(maybe(st.just(card))), "schema": data.draw(maybe(st.just(InputSchema.from_frame(
-        TRAIN)))), "overwrite": data.draw(maybe(st.booleans())), "trusted": data.draw(maybe(st.just([])))}
+    schema = InputSchema.from_frame(TRAIN)
+    options = {"card": data.draw(maybe(st.just(card))), "schema": data.draw(maybe(st.just(schema))),
+               "overwrite": data.draw(maybe(st.booleans())), "trusted": data.draw(maybe(st.just([])))}
     saved = check("save_model", artifacts.save_model, (data.draw(maybe(st.just(model))), folder),
                   ["model", "directory", *options], options)
     if saved is None:
@@ -261,12 +265,14 @@ def test_save_and_load(scratch, model, card, data):
     load = {"trusted": data.draw(maybe(st.just(()))), "hashes": data.draw(maybe(st.none()))}
     check("verify_model", artifacts.verify_model, (folder,), ["directory", *load], load)
     check("load_model", artifacts.load_model, (folder,), ["directory", *load], load)
-    check("write_card", artifacts.write_card, (folder, data.draw(maybe(st.just(card)))), ["directory", "card"])
+    check("write_card", artifacts.write_card, (folder, data.draw(maybe(st.just(card)))),
+          ["directory", "card"])
     check("file_hashes", artifacts.file_hashes, (folder,), ["directory"])
 
 
 @examples(150)
-@given(maybe(st.sampled_from(["v1", "v2", "v9"])), maybe(st.sampled_from(["staging", "production", "archived"])))
+@given(maybe(st.sampled_from(["v1", "v2", "v9"])),
+       maybe(st.sampled_from(["staging", "production", "archived"])))
 def test_registry_methods(registry, version, stage):
     names = ["version", "stage"]
     check("Registry.load(version)", registry.load, (version,), names)

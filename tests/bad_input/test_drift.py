@@ -87,7 +87,8 @@ def test_psi(pair, bins):
        maybe_count(st.integers(2, 5)))
 @example(_frame(a=pd.array(["", "ünï", "z", "y"], dtype="string")), 2, 0.25, 3)
 def test_calibrate(frame, chunk, alpha, n_chunks):
-    check("calibrate", drift.calibrate, (frame,), ["reference", "columns", "column", "chunk", "alpha", "n_chunks"],
+    check("calibrate", drift.calibrate, (frame,),
+          ["reference", "columns", "column", "chunk", "alpha", "n_chunks"],
           {"chunk": chunk, "alpha": alpha, "n_chunks": n_chunks})
 
 
@@ -145,7 +146,8 @@ def test_column_simulators(frame, column, share):
 @example(-1)
 def test_simulator_seeds(seed):
     frame = pd.DataFrame({"x": np.arange(10.0)})
-    check("shift_numeric(seed)", simulators.shift_numeric, (frame, "x"), ["seed"], {"shift": 1.0, "seed": seed})
+    check("shift_numeric(seed)", simulators.shift_numeric, (frame, "x"), ["seed"],
+          {"shift": 1.0, "seed": seed})
 
 
 @known_failure("add_new_category on a nullable 'boolean' column: pandas' 'Need to pass bool-like values'")
@@ -160,7 +162,8 @@ def test_add_new_category(frame, column, share):
 @examples(60)
 @given(frames(min_cols=1, kinds=TARGET_KINDS), COLUMN, maybe(st.floats(0, 1)))
 def test_shift_prior(frame, target, rate):
-    check("shift_prior", simulators.shift_prior, (frame, column_of(frame, target), rate), ["df", "target", "rate"])
+    check("shift_prior", simulators.shift_prior, (frame, column_of(frame, target), rate),
+          ["df", "target", "rate"])
 
 
 @known_failure("change_concept with where='nope ==': pandas' SyntaxError, not an error naming where")
@@ -175,16 +178,16 @@ def test_change_concept(frame, target, where, rate):
 
 
 @examples(60)
-@given(frames(min_cols=1), COLUMN, maybe(st.dictionaries(st.sampled_from(["x", "y", 1, True]), st.floats(0, 1),
-                                                         max_size=3)))
+@given(frames(min_cols=1), COLUMN,
+       maybe(st.dictionaries(st.sampled_from(["x", "y", 1, True]), st.floats(0, 1), max_size=3)))
 def test_change_category_mix(frame, column, weights):
     check("change_category_mix", simulators.change_category_mix, (frame, column_of(frame, column), weights),
           ["df", "column", "weights"])
 
 
 EVENT = st.fixed_dictionaries(
-    {"kind": maybe(st.sampled_from(list(simulators.SIMULATORS))), "column": maybe(st.sampled_from(["a", "b", 0])),
-     "start": maybe_count(st.integers(0, 3))},
+    {"kind": maybe(st.sampled_from(list(simulators.SIMULATORS))),
+     "column": maybe(st.sampled_from(["a", "b", 0])), "start": maybe_count(st.integers(0, 3))},
     optional={"end": maybe_count(st.integers(0, 4)), "params": anything(),
               "shape": maybe(st.sampled_from(["sudden", "gradual", "recurring"]))})
 
@@ -290,4 +293,5 @@ EVENTS = _frame(event=["e"], kind=["covariate_shift"], column=["x"], start_month
 @given(named_frames(ALERT_COLUMNS, valid=MONTH_TEXT), named_frames(EVENT_COLUMNS, valid=MONTH_TEXT))
 @example(_frame(month=[1.25], raised_in=["2025-01"], signal=["drift"], column=["x"]), EVENTS)
 def test_score_alerts(alert_table, events):
-    check("score_alerts", alerts.score_alerts, (alert_table, events), ["alerts", "event_log", "column", "columns"])
+    check("score_alerts", alerts.score_alerts, (alert_table, events),
+          ["alerts", "event_log", "column", "columns"])

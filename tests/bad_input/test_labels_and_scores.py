@@ -115,7 +115,8 @@ def test_simulate_coin_flips(y, n_trials, p_heads):
 
 
 @examples(60)
-@given(maybe(st.floats(0, 1)), maybe_count(st.integers(2, 200)), maybe(st.floats(0, 1)), maybe(st.floats(0, 1)))
+@given(maybe(st.floats(0, 1)), maybe_count(st.integers(2, 200)), maybe(st.floats(0, 1)),
+       maybe(st.floats(0, 1)))
 def test_coin_flip_scenario(rate, n_test, tpr, tnr):
     check("coin_flip_scenario", coin_flips.coin_flip_scenario, (rate, n_test),
           ["positive_rate", "n_test", "model_tpr", "model_tnr"],
@@ -123,7 +124,8 @@ def test_coin_flip_scenario(rate, n_test, tpr, tnr):
 
 
 @examples(150)
-@given(maybe(st.lists(st.floats(0, 1), max_size=5)), maybe_count(st.integers(1, 50)), maybe_count(st.integers(1, 50)))
+@given(maybe(st.lists(st.floats(0, 1), max_size=5)), maybe_count(st.integers(1, 50)),
+       maybe_count(st.integers(1, 50)))
 def test_lattice_bins(values, n, max_bins):
     check("lattice_bins", coin_flips.lattice_bins, (values, n, max_bins), ["values", "n", "max_bins"])
 
@@ -213,7 +215,8 @@ def test_prioritize(table, hlp, name):
 
 
 @examples(150)
-@given(same_length(labels, labels, max_rows=30), maybe_count(st.lists(st.integers(1, 40), min_size=1, max_size=3)))
+@given(same_length(labels, labels, max_rows=30),
+       maybe_count(st.lists(st.integers(1, 40), min_size=1, max_size=3)))
 def test_precision_at_k(pair, k):
     ranking, wrong = pair
     ranking = ranking if isinstance(ranking, pd.Series) else pd.Series(np.ravel(ranking))

@@ -214,18 +214,19 @@ def test_find_conflicting_labels(frame, data):
 
 
 @examples(25)
-@given(frames(min_rows=1, max_rows=30, min_cols=1, max_cols=3, kinds=("float", "int", "binary", "Int64", "str")),
-       st.data())
+@given(frames(min_rows=1, max_rows=30, min_cols=1, max_cols=3,
+              kinds=("float", "int", "binary", "Int64", "str")), st.data())
 def test_find_suspect_labels(X, data):
     y = data.draw(labels(len(X)))
     cv = data.draw(maybe_count(st.integers(2, 3)))
     estimator = data.draw(maybe(st.just(LogisticRegression())))
-    check("find_suspect_labels", suspect_labels.find_suspect_labels, (X, y, estimator), ["X", "y", "estimator", "cv"],
-          {"cv": cv})
+    check("find_suspect_labels", suspect_labels.find_suspect_labels, (X, y, estimator),
+          ["X", "y", "estimator", "cv"], {"cv": cv})
 
 
 # --------------------------------------------------------------------------- rules
-RULES = maybe(st.sampled_from(["`{c}` > 0", "`{c}` == 'x'", "`{c}`.isna()", "`{c}`", "nope > 1", "a ==", "", "1"]))
+RULES = maybe(st.sampled_from(["`{c}` > 0", "`{c}` == 'x'", "`{c}`.isna()", "`{c}`", "nope > 1", "a ==", "",
+                               "1"]))
 
 
 @examples(150)
@@ -233,6 +234,7 @@ RULES = maybe(st.sampled_from(["`{c}` > 0", "`{c}` == 'x'", "`{c}`.isna()", "`{c
 def test_rule_predictions(frame, rule):
     rule = rule.format(c=frame.columns[0]) if isinstance(rule, str) else rule
     check("rule_predictions", scoping.rule_predictions, (frame, rule), ["X", "rule", "column"])
-    model = check("RuleClassifier.fit", lambda X: baselines.RuleClassifier(rule).fit(X), (frame,), ["X", "rule"])
+    model = check("RuleClassifier.fit", lambda X: baselines.RuleClassifier(rule).fit(X), (frame,),
+                  ["X", "rule"])
     if model is not None:
         check("RuleClassifier.predict_proba", model.predict_proba, (frame,), ["X", "rule", "column"])
