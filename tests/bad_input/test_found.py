@@ -67,6 +67,11 @@ def test_found_labels_of_different_kinds_are_named(function, args, named):
 
 # --- labels and scores (tests/bad_input/test_labels_and_scores.py) ------------------------------
 TEXT = pd.Series(["churns", "stays"])
+
+
+def _priorities(**changes):
+    return pd.DataFrame({"tag": ["a"], "accuracy": [0.5], "hlp": [0.9], "share": [0.1], **changes})
+
 FOUND_LABELS = [
     # pd.Series(2-D array): "Data must be 1-dimensional, got ndarray of shape (2, 2)"
     (baselines.baseline_table, ([0, 1], np.array([[1, 1], [1, 1]])), {}, ValueError,
@@ -120,10 +125,8 @@ FOUND_LABELS = [
     (error_analysis.prioritize, (pd.DataFrame({"accuracy": [0.5], "share": [0.1]}),), {"name": []}, TypeError,
      "name must be column name"),
     # table["share"].to_numpy(dtype=float): "could not convert string to float: ''"
-    (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": [0.5], "hlp": [1], "share": [""]}),), {},
-     TypeError, r"table\['share'\] must hold numbers"),
-    (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": [0.5], "hlp": ["x"], "share": [1]}),), {},
-     TypeError, "hlp must hold numbers"),
+    (error_analysis.prioritize, (_priorities(share=[""]),), {}, TypeError, r"table\['share'\] must hold numbers"),
+    (error_analysis.prioritize, (_priorities(hlp=["x"]),), {}, TypeError, "hlp must hold numbers"),
     # subtracting dates from HLPs: "cannot subtract DatetimeArray from ndarray[float64]"
     (error_analysis.prioritize, (pd.DataFrame({"tag": ["a"], "accuracy": pd.to_datetime(["2025-01-01"]),
                                                "hlp": [0.9], "share": [0.1]}),),
