@@ -77,14 +77,21 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say how many generated bad-input cases ran (tests/test_bad_input.py counts them)."""
+    """Say how many generated bad-input cases ran, in total and per function (tests/bad_input/)."""
     import sys
 
-    module = next((m for name, m in sys.modules.items() if name.endswith("test_bad_input")), None)
+    module = sys.modules.get("bad_input.strategies")
     cases = getattr(module, "CASES", None)
     if cases:
-        terminalreporter.write_sep("-", f"generated bad-input cases: {sum(cases.values())}")
-        terminalreporter.write_line(", ".join(f"{k} {v}" for k, v in sorted(cases.items())))
+        terminalreporter.write_sep("-", f"generated bad-input cases: {sum(cases.values())} over "
+                                        f"{len(cases)} functions ({module.PROFILE} profile)")
+        worked = module.WORKED
+        terminalreporter.write_line(f"(in brackets: how many returned a result; the others were refused "
+                                    f"with a message naming the argument; {sum(worked.values())} in all)")
+        terminalreporter.write_line(", ".join(f"{k} {v} ({worked[k]})" for k, v in sorted(cases.items())))
+        if os.environ.get("BAD_INPUT_REASONS"):
+            for (name, reason), count in sorted(module.REASONS.items()):
+                terminalreporter.write_line(f"  {name}: {count} x {reason}")
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -43,6 +43,11 @@ class _ColumnwiseTransformer(TransformerMixin, BaseEstimator):
 
     def _start_fit(self, X) -> pd.DataFrame:
         X = _as_frame(X)
+        if X.shape[1] == 0:
+            raise ValueError("X has no columns; give at least one column to encode.")
+        duplicated = X.columns[X.columns.duplicated()].tolist()
+        if duplicated:  # X[name] would be a frame, not a column
+            raise ValueError(f"X has duplicate column names {duplicated!r}; rename them so each is unique.")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         return X
@@ -53,6 +58,9 @@ class _ColumnwiseTransformer(TransformerMixin, BaseEstimator):
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} columns; this transformer was fitted on "
                              f"{self.n_features_in_}.")
+        if list(X.columns) != list(self.feature_names_in_):
+            raise ValueError(f"X has the columns {list(X.columns)!r}; this transformer was fitted on "
+                             f"{list(self.feature_names_in_)!r} (same names, same order).")
         return X
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
@@ -66,6 +74,8 @@ def _as_frame(X, names=None) -> pd.DataFrame:
         return X
     X = np.asarray(X, dtype=object)
     X = X.reshape(-1, 1) if X.ndim == 1 else X
+    if X.ndim != 2:
+        raise ValueError(f"X must be a table (a DataFrame or a 2-D array); got shape {X.shape}.")
     names = names if names is not None else [f"x{i}" for i in range(X.shape[1])]
     return pd.DataFrame(X, columns=list(names))
 

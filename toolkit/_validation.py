@@ -22,7 +22,11 @@ def _short(value: Any, limit: int = 60) -> str:
 def check_one_of(value: Any, name: str, allowed: Iterable[Any]) -> Any:
     """Raise ``ValueError`` unless ``value`` is one of ``allowed``."""
     allowed = list(allowed)
-    if value not in allowed:
+    try:
+        known = value in allowed
+    except (TypeError, ValueError):  # pd.NA or an array compared with ==: not one of them either
+        known = False
+    if not known:
         options = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {options}; got {_short(value)}.")
     return value
@@ -65,11 +69,22 @@ def check_dataframe(df: Any, name: str, *, allow_empty: bool = False) -> pd.Data
     return df
 
 
+def check_column_name(value: Any, name: str) -> Any:
+    """Return ``value`` if it can name a column (it is hashable), else raise ``TypeError``."""
+    try:
+        hash(value)  # a tuple holding a list passes isinstance(c, Hashable), and is not hashable
+    except TypeError:  # pandas would say only "unhashable type"
+        raise TypeError(f"{name} must be column name(s) (text or numbers); got {_short(value)}.") from None
+    return value
+
+
 def check_columns(df: pd.DataFrame, columns: Sequence[str] | str, name: str) -> list[str]:
     """Return ``columns`` as a list, raising ``ValueError`` for any not in ``df``."""
     # one name (a string, or any other hashable column label such as 0) or a list of them
     single = isinstance(columns, str) or not isinstance(columns, Iterable)
     cols = [columns] if single else list(columns)
+    for c in cols:
+        check_column_name(c, name)
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise ValueError(
@@ -90,9 +105,17 @@ def check_labels(y: Any, name: str, *, min_classes: int = 1) -> pd.Series:
         y = y.iloc[:, 0]
     if isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
         raise TypeError(f"{name} must be array-like (list, numpy array or Series); got {_short(y)}.")
-    series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
-    if series.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional; got shape {np.shape(y)}.")
+    if isinstance(y, pd.Series):
+        series = y
+    else:
+        try:
+            values = np.asarray(y)
+        except (TypeError, ValueError):  # a ragged list of lists, say
+            raise TypeError(f"{name} must be a flat list of labels; got {_short(y)}.") from None
+        # checked before pandas sees it: pd.Series refuses 2-D data without naming the argument
+        if values.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional; got shape {values.shape}.")
+        series = pd.Series(values)
     if len(series) == 0:
         raise ValueError(f"{name} is empty; it needs at least one value.")
     n_missing = int(series.isna().sum())
@@ -101,6 +124,8 @@ def check_labels(y: Any, name: str, *, min_classes: int = 1) -> pd.Series:
             f"{name} contains {n_missing} missing value(s) (NaN/None); "
             "drop or fill those rows first."
         )
+    if pd.api.types.is_float_dtype(series) and np.isinf(series.to_numpy(dtype=float)).any():
+        raise ValueError(f"{name} contains infinite values; drop or fix those rows first.")
     classes = pd.unique(series)
     if len(classes) < min_classes:
         raise ValueError(
@@ -124,18 +149,35 @@ def check_same_label_kind(**labels: Any) -> None:
     ValueError: y_true and y_pred must hold the same kind of labels; y_true holds numbers, ...
     """
     kinds = {name: _label_kind(np.asarray(values, dtype=object)) for name, values in labels.items()}
+    for name, kind in kinds.items():
+        if kind == "mixed":  # cannot be sorted or compared to the other array's classes
+            raise ValueError(f"{name} mixes text and numbers; use one kind of label (e.g. 0/1).")
     if len(set(kinds.values())) > 1:
         parts = ", ".join(f"{k} holds {v}" for k, v in kinds.items())
         raise ValueError(f"{' and '.join(kinds)} must hold the same kind of labels; {parts}. "
                          "Encode them alike (e.g. 0/1 for both).")
 
 
-def check_class_labels(y: pd.Series, name: str) -> pd.Series:
+def check_class_labels(y: pd.Series, name: str,
+                       advice: str = "for a numeric target use task='regression'") -> pd.Series:
     """Raise ``ValueError`` when ``y`` looks like a continuous target rather than classes."""
     if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(dtype=float), 1) == 0):
         raise ValueError(f"{name} holds continuous values (e.g. {float(y.iloc[0])!r}), not classes; "
-                         "for a numeric target use task='regression'.")
+                         f"{advice}.")
     return y
+
+
+def check_numbers(y: pd.Series, name: str) -> np.ndarray:
+    """Return ``y`` as a float array, or raise ``TypeError`` naming ``name`` if it holds text."""
+    if pd.api.types.is_datetime64_any_dtype(y) or pd.api.types.is_timedelta64_dtype(y):
+        raise TypeError(f"{name} must hold numbers; got dates (dtype {y.dtype}).")
+    try:
+        return y.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        numbers = pd.to_numeric(y.astype(object), errors="coerce")
+        bad = y[numbers.isna() & y.notna()]
+        example = _short(bad.iloc[0]) if len(bad) else "a value that is not a number"
+        raise TypeError(f"{name} must hold numbers; got {example} among its values.") from None
 
 
 def check_same_length(**arrays: Any) -> int:
@@ -184,6 +226,15 @@ def check_positive_int(value: Any, name: str, *, minimum: int = 1) -> int:
     return int(value)
 
 
+def check_seed(value: Any, name: str = "seed") -> int:
+    """Return ``value`` if it is a seed numpy and scikit-learn accept: an integer in [0, 2**32)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer (a random seed such as 0); got {_short(value)}.")
+    if not 0 <= value < 2**32:
+        raise ValueError(f"{name} must be between 0 and 2**32 - 1; got {value!r}.")
+    return int(value)
+
+
 #: The four outcomes of a yes/no decision, the keys of a business-value mapping.
 OUTCOMES = ("tp", "fp", "fn", "tn")
 
@@ -195,4 +246,7 @@ def check_outcome_values(value: Any, name: str = "value") -> dict[str, float] | 
     if not isinstance(value, Mapping) or set(value) != set(OUTCOMES):
         raise ValueError(f"{name} must map each of 'tp', 'fp', 'fn', 'tn' to euros; got "
                          f"{_short(value)}.")
+    for key in OUTCOMES:
+        if isinstance(value[key], bool) or not isinstance(value[key], (int, float, np.number)):
+            raise TypeError(f"{name}[{key!r}] must be a number of euros; got {_short(value[key])}.")
     return {k: float(value[k]) for k in OUTCOMES}

@@ -24,17 +24,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from toolkit._validation import _short, check_probability
+from toolkit._validation import _short, check_outcome_values, check_probability
 from toolkit.schema import InputSchema
 
 __all__ = ["MODEL_FILES", "SKLEARN_TREE_TYPES", "ModelBundle", "ModelCard", "allowed_types", "file_hashes",
@@ -123,16 +124,25 @@ class ModelCard:
         for name in ("name", "trained_on", "intended_use"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"{name} must be a string; got {_short(getattr(self, name))}.")
-        if isinstance(self.features, str) or not all(isinstance(f, str) for f in self.features):
-            raise TypeError(f"features must be a list of column names; got {_short(self.features)}.")
+        for name, what in (("features", "column names"), ("limits", "strings")):  # a string alone: letters
+            values = getattr(self, name)
+            if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+                raise TypeError(f"{name} must be a list of {what}; got {_short(values)}.")
         for name in ("metrics", "baselines"):
             values = getattr(self, name)
             if not isinstance(values, Mapping) or not all(
                     isinstance(v, (int, float, np.number)) for v in values.values()):
                 raise TypeError(f"{name} must map metric names to numbers; got {_short(values)}.")
-        if self.business_value is not None and set(self.business_value) != {"tp", "fp", "fn", "tn"}:
+        if self.business_value is not None and (not isinstance(self.business_value, Mapping)
+                                                or set(self.business_value) != {"tp", "fp", "fn", "tn"}):
             raise ValueError("business_value must map exactly 'tp', 'fp', 'fn', 'tn' to euros; "
-                             f"got keys {sorted(self.business_value)!r}.")
+                             f"got {_short(self.business_value)}.")
+        check_outcome_values(self.business_value, "business_value")  # the numbers; kept as given
+        if self.version is not None and not isinstance(self.version, str):
+            raise TypeError(f"version must be a string such as 'v1', or None; got {_short(self.version)}.")
+        if not isinstance(self.library_versions, Mapping):
+            raise TypeError(f"library_versions must map library names to versions; got "
+                            f"{_short(self.library_versions)}.")
         self.threshold = check_probability(self.threshold, "threshold")
         self.metrics = {k: float(v) for k, v in self.metrics.items()}
         self.baselines = {k: float(v) for k, v in self.baselines.items()}
@@ -145,6 +155,14 @@ class ModelCard:
     @classmethod
     def from_dict(cls, data: Mapping) -> ModelCard:
         """The inverse of :meth:`to_dict`."""
+        if not isinstance(data, Mapping):
+            raise TypeError(f"data must be a dict, as to_dict() writes it; got {_short(data)}.")
+        needed = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}
+        unknown = sorted(set(data) - {f.name for f in fields(cls)}, key=str)
+        missing = sorted(needed - set(data))
+        if unknown or missing:
+            raise ValueError(f"data must hold the fields of a ModelCard; unknown {unknown!r}, "
+                             f"missing {missing!r}.")
         return cls(**data)
 
     def to_markdown(self) -> str:
@@ -236,6 +254,12 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _check_directory(directory: Any) -> Path:
+    if not isinstance(directory, (str, os.PathLike)):  # Path(None) says only "expected str, bytes ..."
+        raise TypeError(f"directory must be a folder path such as 'artifacts/m'; got {_short(directory)}.")
+    return Path(directory)
+
+
 def file_hashes(directory: str | Path) -> dict[str, str]:
     """The SHA-256 of every file in a saved model's ``directory`` (manifest included), by name.
 
@@ -248,7 +272,7 @@ def file_hashes(directory: str | Path) -> dict[str, str]:
     >>> file_hashes(folder)["card.md"][:12]
     '8f434346648f'
     """
-    directory = Path(directory)
+    directory = _check_directory(directory)
     return {path.name: _sha256(path) for path in sorted(directory.iterdir()) if path.is_file()}
 
 
@@ -288,7 +312,9 @@ def write_card(directory: str | Path, card: ModelCard) -> None:
     The registry stamps a version number on its copy this way. Only the card changes: the model
     and schema must still match the hashes recorded when they were saved.
     """
-    directory = Path(directory)
+    directory = _check_directory(directory)
+    if not isinstance(card, ModelCard):
+        raise TypeError(f"card must be a ModelCard; got {type(card).__name__}.")
     manifest = _read_manifest(directory)
     (directory / "card.json").write_text(json.dumps(card.to_dict(), indent=2), encoding="utf-8")
     (directory / "card.md").write_text(card.to_markdown(), encoding="utf-8")
@@ -344,7 +370,7 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
     if not isinstance(schema, InputSchema):
         raise TypeError(f"schema must be an InputSchema; got {type(schema).__name__}.")
     trusted = _check_trusted(trusted)
-    directory = Path(directory)
+    directory = _check_directory(directory)
     if directory.exists() and not overwrite:
         raise FileExistsError(f"directory {str(directory)!r} already exists; pass overwrite=True to "
                               "replace it, or save to a new directory.")
@@ -365,7 +391,8 @@ def save_model(model: Any, directory: str | Path, *, card: ModelCard, schema: In
 
 
 def _check_trusted(trusted: Any) -> list[str]:
-    if isinstance(trusted, str) or not all(isinstance(t, str) for t in trusted):
+    if (isinstance(trusted, str) or not isinstance(trusted, Iterable)
+            or not all(isinstance(t, str) for t in trusted)):
         raise TypeError(f"trusted must be a list of type names such as ['mymodule.MyTransformer']; "
                         f"got {_short(trusted)}.")
     return list(trusted)
@@ -436,8 +463,10 @@ def verify_model(directory: str | Path, *, trusted: Sequence[str] = (),
     """
     import skops.io as sio
 
-    directory = Path(directory)
+    directory = _check_directory(directory)
     trusted = _check_trusted(trusted)
+    if hashes is not None and not isinstance(hashes, Mapping):
+        raise TypeError(f"hashes must map file names to SHA-256 digests; got {_short(hashes)}.")
     needed = [*MODEL_FILES, "manifest.json"]
     absent = [name for name in needed if not (directory / name).is_file()]
     if absent:
@@ -488,7 +517,7 @@ def load_model(directory: str | Path, *, trusted: Sequence[str] = (),
     """
     import skops.io as sio
 
-    directory = Path(directory)
+    directory = _check_directory(directory)
     asked = verify_model(directory, trusted=trusted, hashes=hashes)
     model = sio.load(directory / "model.skops", trusted=asked)
     card = ModelCard.from_dict(json.loads((directory / "card.json").read_text(encoding="utf-8")))

@@ -27,13 +27,16 @@ import pandas as pd
 
 from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import (
+    _short,
     check_class_labels,
     check_columns,
     check_dataframe,
     check_labels,
+    check_numbers,
     check_one_of,
     check_same_label_kind,
     check_same_length,
+    check_seed,
 )
 from toolkit.coin_flips import CoinFlipResult, CoinFlipScenario, coin_flip_scenario, simulate_coin_flips
 from toolkit.plotting import COLORS, new_axes
@@ -88,6 +91,7 @@ def dummy_models(task: str = "classification", seed: int = 0) -> dict:
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
     check_one_of(task, "task", TASKS)
+    seed = check_seed(seed)
     if task == "regression":
         return {"mean": DummyRegressor(strategy="mean"),
                 "median": DummyRegressor(strategy="median")}
@@ -170,6 +174,13 @@ def baseline_table(y_train, y_test, task: str = "classification", seed: int = 0)
     if task == "classification":
         check_class_labels(train, "y_train")
         check_class_labels(test, "y_test")
+        unseen = sorted(set(test) - set(train), key=str)
+        if unseen:  # the scores would mix a binary model with a multiclass test set
+            raise ValueError(f"y_test holds class(es) {unseen!r} that y_train does not; split the "
+                             "data so that the training labels have every class.")
+    else:
+        check_numbers(train, "y_train")
+        check_numbers(test, "y_test")
     rows = {}
     for name, model in dummy_models(task, seed=seed).items():
         model.fit(np.zeros((len(train), 1)), train.to_numpy())
@@ -289,12 +300,18 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['coin flip', 'always stays', 'model', 'HLP']
     """
-    series = pd.Series(scores, dtype=float) if not isinstance(scores, pd.Series) else scores
+    try:
+        series = pd.Series(scores).astype(float)
+    except (TypeError, ValueError):  # a set, text, pd.NA...: pandas' message names no argument
+        raise TypeError(f"scores must map each rung's name to a number, e.g. {{'model': 0.86}}; "
+                        f"got {_short(scores)}.") from None
     if series.empty:
         raise ValueError("scores is empty; give at least one name -> score.")
     if series.isna().any():
         missing = series[series.isna()].index.tolist()
         raise ValueError(f"scores contains missing values for {missing!r}; give numbers.")
+    if np.isinf(series).any():  # no axis can reach it
+        raise ValueError(f"scores must be finite; got {series[np.isinf(series)].to_dict()!r}.")
 
     def color(name: str) -> str:
         lower = name.lower()
@@ -314,7 +331,8 @@ def plot_baseline_ladder(scores, metric: str = "accuracy", ax=None):
         ax.annotate(f"{value:.1%}" if 0 <= value <= 1 else f"{value:.3g}", (value, y),
                     xytext=(10, 0), textcoords="offset points", va="center", fontsize=10)
     ax.set_yticks(positions, [str(n) for n in series.index])
-    upper = 1.0 if series.between(0, 1).all() else series.max() * 1.15
+    # (capped: a score near the largest float would overflow to an infinite axis limit)
+    upper = 1.0 if series.between(0, 1).all() else min(series.max() * 1.15, np.finfo(float).max / 1.1)
     ax.set_xlim(0, upper * 1.08)
     ax.set_ylim(-0.6, len(series) - 0.4)
     ax.set_xlabel(metric)
@@ -419,6 +437,7 @@ def decision_scores(y_true, y_pred) -> pd.Series:
     true = check_labels(y_true, "y_true", min_classes=2).to_numpy()
     said = check_labels(y_pred, "y_pred").to_numpy()
     check_same_length(y_true=true, y_pred=said)
+    check_same_label_kind(y_true=true, y_pred=said)
     classes = np.sort(pd.unique(np.r_[true, said]))
     if len(classes) != 2:
         raise ValueError(f"y_true and y_pred must hold two classes together; got "

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import check_labels, check_positive_int, check_probability
+from toolkit._validation import _short, check_labels, check_positive_int, check_probability, check_seed
 from toolkit.plotting import COLORS, new_axes
 
 __all__ = ["CoinFlipResult", "CoinFlipScenario", "coin_flip_scenario", "lattice_bins",
@@ -37,7 +37,15 @@ def lattice_bins(values: np.ndarray, n: int, max_bins: int = 40) -> np.ndarray:
     >>> lattice_bins(np.array([0.4, 0.5, 0.6]), n=10).round(2).tolist()
     [0.35, 0.45, 0.55, 0.65]
     """
-    counts = np.round(np.asarray(values) * n)
+    n = check_positive_int(n, "n")
+    max_bins = check_positive_int(max_bins, "max_bins")
+    try:
+        scores = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"values must be numbers (such as accuracies); got {_short(values)}.") from None
+    if scores.size == 0 or not np.isfinite(scores).all():
+        raise ValueError(f"values must hold at least one score, all finite; got {_short(values)}.")
+    counts = np.round(scores * n)
     low, high = counts.min(), counts.max()
     step = max(1, int(np.ceil((high - low + 1) / max_bins)))
     return (np.arange(low, high + step + 1, step) - 0.5) / n
@@ -147,6 +155,7 @@ def simulate_coin_flips(y_true, n_trials: int = 1000, p_heads: float = 0.5,
     """
     y = check_labels(y_true, "y_true", min_classes=2)
     n_trials = check_positive_int(n_trials, "n_trials")
+    seed = check_seed(seed)
     p_heads = check_probability(p_heads, "p_heads")
     classes = np.sort(pd.unique(y))
     rng = np.random.default_rng(seed)
@@ -234,6 +243,7 @@ def coin_flip_scenario(positive_rate: float = 0.2, n_test: int = 500, *,
     n_test = check_positive_int(n_test, "n_test", minimum=2)
     tpr = check_probability(model_tpr, "model_tpr")
     tnr = check_probability(model_tnr, "model_tnr")
+    check_seed(seed)
     n_pos = round(rate * n_test)
     if not 0 < n_pos < n_test:
         raise ValueError(f"positive_rate must leave at least one label of each class in a test "

@@ -21,10 +21,13 @@ import pandas as pd
 
 from toolkit._metrics import precision_recall_f1
 from toolkit._validation import (
+    check_class_labels,
     check_labels,
+    check_numbers,
     check_positive_int,
     check_probabilities,
     check_probability,
+    check_same_label_kind,
     check_same_length,
 )
 from toolkit.plotting import COLORS, new_axes
@@ -128,6 +131,10 @@ def plot_confusion(y_true: Any, y_pred: Any, *, labels: Sequence | None = None,
     truth = check_labels(y_true, "y_true")
     pred = check_labels(y_pred, "y_pred")
     check_same_length(y_true=truth, y_pred=pred)
+    check_same_label_kind(y_true=truth, y_pred=pred)
+    for name, values in (("y_true", truth), ("y_pred", pred)):
+        check_class_labels(values, name, "a confusion matrix counts classes (for numbers, use "
+                                         "plot_residuals)")
     labels = sorted(set(truth) | set(pred)) if labels is None else list(labels)
     names = _display_names(labels, display_labels)
     counts = confusion_matrix(truth, pred, labels=labels)
@@ -220,8 +227,8 @@ def plot_residuals(y_true: Any, y_pred: Any, *, ax=None):
     >>> ax.get_ylabel()
     'residual (true - predicted)'
     """
-    truth = check_labels(y_true, "y_true").to_numpy(dtype=float)
-    pred = check_labels(y_pred, "y_pred").to_numpy(dtype=float)
+    truth = check_numbers(check_labels(y_true, "y_true"), "y_true")
+    pred = check_numbers(check_labels(y_pred, "y_pred"), "y_pred")
     check_same_length(y_true=truth, y_pred=pred)
     ax = new_axes(ax)
     ax.scatter(pred, truth - pred, s=12, alpha=0.5, color=COLORS["primary"])

@@ -61,6 +61,8 @@ class CampaignEconomics:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
                 raise TypeError(f"{name} must be a number of euros; got {value!r}.")
+            if not np.isfinite(value):
+                raise ValueError(f"{name} must be a finite number of euros; got {value!r}.")
             if value < 0:
                 raise ValueError(f"{name} must be zero or more euros; got {value!r}.")
         check_probability(self.save_rate, "save_rate")
@@ -115,10 +117,12 @@ def outcome_values(values: Any) -> dict[str, float]:
                         f"CampaignEconomics; got {type(values).__name__}.")
     if set(values) != set(OUTCOMES):
         raise ValueError(f"values must have exactly the keys {list(OUTCOMES)!r}; "
-                         f"got {sorted(values)!r}.")
+                         f"got {list(values)!r}.")
     for key, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise TypeError(f"values[{key!r}] must be a number of euros; got {value!r}.")
+        if not np.isfinite(value):
+            raise ValueError(f"values[{key!r}] must be a finite number of euros; got {value!r}.")
     return {key: float(values[key]) for key in OUTCOMES}
 
 

@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import check_columns, check_dataframe, check_mapping, check_same_length
+from toolkit._validation import (
+    check_column_name,
+    check_columns,
+    check_dataframe,
+    check_mapping,
+    check_numbers,
+    check_same_length,
+)
 from toolkit.diagnostics import (
     CHURN_LABELS,
     plot_calibration,
@@ -127,13 +134,19 @@ def _apply_rule(df: pd.DataFrame, name: str, rule: Callable | str) -> np.ndarray
         except Exception as exc:  # pandas raises many types here; name the rule instead
             raise ValueError(f"rules[{name!r}] could not be evaluated ({rule!r}): {exc}") from exc
     elif callable(rule):
-        mask = rule(df)
+        try:
+            mask = rule(df)
+        except Exception as exc:  # the learner's own function: say which rule failed, and how
+            raise ValueError(f"rules[{name!r}] raised {type(exc).__name__} on df: {exc}") from exc
     elif isinstance(rule, (pd.Series, np.ndarray, list)):
         mask = rule
     else:
         raise TypeError(f"rules[{name!r}] must be a function, an expression string or a "
                         f"boolean mask; got {rule!r}.")
-    mask = np.asarray(mask)
+    try:
+        mask = np.asarray(mask)
+    except ValueError:  # a ragged list
+        mask = np.asarray(None)
     if mask.shape != (len(df),) or mask.dtype != bool:
         raise ValueError(f"rules[{name!r}] must give one True/False per row of df; "
                          f"got an array of dtype {mask.dtype} and shape {mask.shape}.")
@@ -188,6 +201,8 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
     3  low bandwidth    0  0.00
     """
     check_dataframe(table, "table")
+    for argument, value in (("name", name), ("accuracy", accuracy), ("share", share)):
+        check_column_name(value, argument)
     table = table.copy()
     if accuracy not in table.columns and accuracy == "accuracy" and "error_rate" in table:
         table["accuracy"] = 1 - table["error_rate"]
@@ -197,11 +212,13 @@ def prioritize(table: pd.DataFrame, hlp: str | float | Mapping[str, float] = "hl
     check_columns(table, [accuracy, share] + ([] if on_index else [name]),
                   "table (name, accuracy and share)")
     names = table.index.to_series() if on_index else table[name]
-    shares = table[share].to_numpy(dtype=float)
+    check_numbers(table[accuracy], f"table[{accuracy!r}]")  # checked; its dtype is kept
+    shares = check_numbers(table[share], f"table[{share!r}]")
     if (shares < 0).any() or (shares > 1).any():
         raise ValueError(f"table[{share!r}] must hold fractions between 0 and 1; "
                          f"got values up to {shares.max():.3g}.")
     human = _hlp_values(hlp, table, names)
+    check_numbers(human, "hlp")
     out = pd.DataFrame({"accuracy": table[accuracy], "hlp": human,
                         "gap": human - table[accuracy], "share": shares}, index=table.index)
     out["gain"] = out["gap"] * out["share"]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit._feedback import Feedback, load_bank
+from toolkit._validation import _short
 from toolkit.quizzes import Quiz, answer_quiz, list_quizzes, quiz, register_quiz
 
 __all__ = ["Exercise", "Feedback", "Quiz", "answer_quiz", "check", "hint", "list_exercises", "list_quizzes",
@@ -151,6 +152,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def _as_float(value: Any) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer beyond floats: not an answer anyone meant
+        return math.inf
+
+
 def _close(a: Any, b: Any, tolerance: float) -> bool:
     return _is_number(a) and _is_number(b) and math.isclose(float(a), float(b), abs_tol=tolerance)
 
@@ -164,8 +172,8 @@ def _normalise_set(value: Any) -> frozenset[str] | None:
 def _compare_number(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
     if hasattr(answer, "item") and getattr(answer, "size", 1) == 1:
         answer = answer.item()  # numpy scalars and one-element arrays
-    if not _is_number(answer) or math.isnan(float(answer)):
-        return f"The answer should be a single number; got {answer!r}."
+    if not _is_number(answer) or not math.isfinite(_as_float(answer)):
+        return f"The answer should be a single number (finite); got {_short(answer)}."
     if _close(answer, expected, exercise.tolerance):
         return None
     for value, message in mistakes.items():
@@ -177,10 +185,10 @@ def _compare_number(exercise: Exercise, answer: Any, expected: Any, mistakes: di
 
 
 def _compare_choice(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
-    given = answer.strip().lower() if isinstance(answer, str) else answer
+    given = answer.strip().lower() if isinstance(answer, str) else None  # a list cannot be looked up
     options = {o.lower(): o for o in exercise.options}
     if given not in options:
-        return f"Choose one of {', '.join(repr(o) for o in exercise.options)}; got {answer!r}."
+        return f"Choose one of {', '.join(repr(o) for o in exercise.options)}; got {_short(answer)}."
     if options[given] == expected:
         return None
     return mistakes.get(options[given], "That is not the best choice; think again.")
@@ -189,7 +197,7 @@ def _compare_choice(exercise: Exercise, answer: Any, expected: Any, mistakes: di
 def _compare_set(exercise: Exercise, answer: Any, expected: Any, mistakes: dict) -> str | None:
     given = _normalise_set(answer)
     if given is None:
-        return f"The answer should be a list of names; got {answer!r}."
+        return f"The answer should be a list of names; got {_short(answer)}."
     want = frozenset(expected)
     if given == want:
         return None

@@ -47,7 +47,7 @@ from toolkit._encoders import (
     ToNumber,
 )
 from toolkit._parsing import MISSING_TOKENS, check_frame
-from toolkit._validation import check_columns, check_dataframe, check_one_of
+from toolkit._validation import check_columns, check_dataframe, check_one_of, check_seed
 from toolkit.estimators import LogisticRegression
 from toolkit.feature_types import (
     ID_UNIQUE_SHARE,
@@ -224,6 +224,7 @@ def make_preprocessor(
     ['charges', 'signed_year', 'signed_month', 'signed_day_of_week', 'signed_age_days']
     """
     check_one_of(high_cardinality, "high_cardinality", ("target", "frequency"))
+    seed = check_seed(seed)
     check_one_of(text, "text", ("bag_of_words", "drop"))
     types = _types_table(df_or_types, target)
     kinds = _final_kinds(types, drop, text, age_reference)
@@ -273,9 +274,8 @@ def _types_table(df_or_types: Any, target: str | None) -> pd.DataFrame:
 def _final_kinds(types: pd.DataFrame, drop: Sequence[str] | str, text: str,
                  age_reference: str | None) -> pd.Series:
     """Each column's kind once ``drop``, ``text`` and ``age_reference`` are applied."""
-    drop = [drop] if isinstance(drop, str) else list(drop)
     known = pd.DataFrame(columns=types["column"])
-    check_columns(known, drop, "drop")
+    drop = [] if drop is None else check_columns(known, drop, "drop")
     kinds = types["kind"].where(~types["column"].isin(drop), "dropped")
     if text == "drop":
         kinds = kinds.replace("text", "dropped")

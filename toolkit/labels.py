@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validation import (
+    _short,
     check_columns,
     check_dataframe,
     check_labels,
@@ -100,7 +101,10 @@ def find_conflicting_labels(df: pd.DataFrame, features: Sequence[str], label: st
     """
     df = check_dataframe(df, "df")
     features = check_columns(df, features, "features")
-    (label,) = check_columns(df, label, "label")
+    labels = check_columns(df, label, "label")
+    if len(labels) != 1:
+        raise ValueError(f"label must name one column; got {label!r}.")
+    (label,) = labels
     if not features:
         raise ValueError("features is empty; name at least one column that describes a case.")
     if label in features:
@@ -175,11 +179,14 @@ def fleiss_kappa(counts: Any) -> float:
     >>> round(fleiss_kappa([[2, 0], [0, 2], [1, 1], [2, 0]]), 3)
     0.467
     """
-    table = np.asarray(counts, dtype=float)
+    try:
+        table = np.asarray(counts, dtype=float)
+    except (TypeError, ValueError):  # text, a set, ragged rows: numpy's message names nothing
+        raise TypeError(f"counts must be a table of vote counts (numbers); got {_short(counts)}.") from None
     if table.ndim != 2 or table.size == 0:
         raise ValueError(f"counts must be a non-empty 2-D table; got shape {table.shape}.")
-    if np.isnan(table).any() or (table < 0).any():
-        raise ValueError("counts must hold vote counts: numbers >= 0, none missing.")
+    if not np.isfinite(table).all() or (table < 0).any():
+        raise ValueError("counts must hold vote counts: finite numbers >= 0, none missing.")
     n_i = table.sum(axis=1)
     table, n_i = table[n_i >= 2], n_i[n_i >= 2]
     if len(table) == 0:

@@ -18,6 +18,8 @@ re-exports both, and :func:`toolkit.features.infer_feature_types` marks the flag
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.metrics import r2_score, roc_auc_score
@@ -25,7 +27,15 @@ from sklearn.metrics import r2_score, roc_auc_score
 from toolkit._columns import NUMBER_KINDS, column_kind
 from toolkit._encoders import SeededTargetEncoder
 from toolkit._parsing import check_frame, days_since_epoch, to_float
-from toolkit._validation import check_columns, check_labels
+from toolkit._validation import (
+    check_columns,
+    check_dataframe,
+    check_labels,
+    check_numbers,
+    check_positive_int,
+    check_probability,
+    check_seed,
+)
 from toolkit.plotting import COLORS, new_axes
 
 __all__ = ["FILLED_PURITY", "LEAKAGE_SCORE", "check_leakage", "plot_leakage"]
@@ -46,6 +56,24 @@ def _codes(series: pd.Series, n_bins: int = 20) -> np.ndarray:
         codes = pd.qcut(values, n_bins, labels=False, duplicates="drop")
         return codes.fillna(-1).to_numpy(dtype=float)
     return pd.factorize(series.astype(object), use_na_sentinel=True)[0].astype(float)
+
+
+# The columns of check_leakage's table (also when df holds only the target)
+_TABLE_COLUMNS = ["column", "check", "metric", "score", "filled_purity", "flagged", "evidence"]
+
+
+def _check_folds(y: pd.Series, cv: int, kind: str, target: Any) -> None:
+    """Cross-fitting needs ``cv`` rows (of each class, for classes): say so before scikit-learn."""
+    counts = y.value_counts()
+    if kind == "continuous":
+        fewest, label = len(y), "row(s)"
+    else:
+        rarest = counts.idxmin()
+        rarest = rarest.item() if isinstance(rarest, np.generic) else rarest  # 0, not np.int64(0)
+        fewest, label = int(counts.min()), f"row(s) of class {rarest!r}"
+    if fewest < cv:
+        raise ValueError(f"target column {target!r} has {fewest} {label}; the cross-fitting needs at "
+                         f"least cv={cv}: pass a smaller cv (2 at least) or more rows.")
 
 
 def check_leakage(
@@ -104,8 +132,16 @@ def check_leakage(
     df = check_frame(df)
     check_columns(df, [target], "target")
     y = check_labels(df[target], f"target column {target!r}", min_classes=2)
-    numeric_target = pd.api.types.is_numeric_dtype(y) and y.nunique() > 20
+    threshold = check_probability(threshold, "threshold")
+    cv = check_positive_int(cv, "cv", minimum=2)
+    seed = check_seed(seed)
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    # a float target with fractions is a quantity, however few its distinct values
+    fractions = numeric and not np.all(np.mod(y.to_numpy(dtype=float), 1) == 0)
+    numeric_target = numeric and (y.nunique() > 20 or fractions)
     kind = "continuous" if numeric_target else ("binary" if y.nunique() == 2 else "multiclass")
+    if len(df.columns) > 1:  # with no other column there is nothing to cross-fit
+        _check_folds(y, cv, kind, target)
     rows = []
     for col in df.columns.drop(target):
         x = df[col]
@@ -137,9 +173,10 @@ def check_leakage(
                      "score": round(float(score), 4),
                      "filled_purity": round(purity, 4), "flagged": by_score or by_filling,
                      "evidence": evidence})
-    table = pd.DataFrame(rows).sort_values(["flagged", "score"], ascending=False,
-                                           kind="stable").reset_index(drop=True)
-    return table if show_all else table[table["flagged"]].reset_index(drop=True)
+    table = pd.DataFrame(rows, columns=_TABLE_COLUMNS).sort_values(
+        ["flagged", "score"], ascending=False, kind="stable").reset_index(drop=True)
+    # (astype: an empty object column would select columns, not rows)
+    return table if show_all else table[table["flagged"].astype(bool)].reset_index(drop=True)
 
 
 def plot_leakage(table: pd.DataFrame, ax=None):
@@ -167,10 +204,12 @@ def plot_leakage(table: pd.DataFrame, ax=None):
     >>> float(ax.get_xlim()[0])
     0.5
     """
+    check_dataframe(table, "table", allow_empty=True)
     missing = {"column", "metric", "score", "flagged", "check"} - set(table.columns)
     if missing:
         raise ValueError("table must come from check_leakage(..., show_all=True); it lacks "
                          f"{sorted(missing)!r}.")
+    check_numbers(table["score"], "table['score']")
     ordered = table.sort_values("score")
     ax = new_axes(ax, figsize=(7.0, 1.0 + 0.28 * len(ordered)))
     colors = [COLORS["bad"] if flag else COLORS["primary"] for flag in ordered["flagged"]]

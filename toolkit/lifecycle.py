@@ -61,6 +61,8 @@ def phase_of(name: str) -> Phase:
 
 def _find_phase(value: str, argument: str) -> Phase:
     """The phase called ``value`` or holding the step ``value``; the error names ``argument``."""
+    if not isinstance(value, str):  # a list cannot be looked up among the steps
+        raise TypeError(f"{argument} must be the name of a phase or a step (a str); got {value!r}.")
     for phase in PHASES:
         if value == phase.name or value in dict(phase.steps):
             return phase

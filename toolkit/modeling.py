@@ -33,6 +33,7 @@ from toolkit._validation import (
     check_names,
     check_one_of,
     check_same_length,
+    check_seed,
 )
 from toolkit.economics import value_by_threshold
 from toolkit.estimators import LogisticRegression
@@ -75,6 +76,7 @@ def _scorer(metric: str):
 def _splitter(cv: Any, seed: int):
     from sklearn.model_selection import StratifiedKFold
 
+    seed = check_seed(seed)
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)):
         if not hasattr(cv, "get_n_splits"):
             raise TypeError(f"cv must be a number of folds or a splitter; got {cv!r}.")

@@ -10,6 +10,9 @@ colour-vision deficiency. Every plotting function in ``toolkit`` draws with thes
 
 from __future__ import annotations
 
+import math
+from numbers import Real
+
 import matplotlib as mpl
 
 __all__ = ["COLORS", "PALETTE", "new_axes", "use_course_style"]
@@ -83,9 +86,18 @@ def new_axes(ax=None, figsize: tuple[float, float] | None = None):
     >>> ax.figure.get_size_inches().tolist()
     [3.0, 2.0]
     """
+    from matplotlib.axes import Axes
+
     if ax is not None:
+        # else the first drawing call fails with "'int' object has no attribute 'barh'"
+        if not isinstance(ax, Axes):
+            raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), or None for a new "
+                            f"figure; got {type(ax).__name__}.")
         return ax
     import matplotlib.pyplot as plt
 
+    if figsize is not None and not (isinstance(figsize, (tuple, list)) and len(figsize) == 2 and all(
+            isinstance(v, Real) and not isinstance(v, bool) and 0 < v < math.inf for v in figsize)):
+        raise ValueError(f"figsize must be (width, height) in inches, both positive; got {figsize!r}.")
     _, ax = plt.subplots(figsize=figsize or mpl.rcParams["figure.figsize"])
     return ax

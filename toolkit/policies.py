@@ -29,6 +29,7 @@ from toolkit._validation import (
     check_positive_int,
     check_probability,
     check_same_length,
+    check_seed,
 )
 
 __all__ = ["HISTORY_LABELS_FROM", "TRIGGERS", "WINDOWS", "Policy", "champion_challenger",
@@ -396,6 +397,7 @@ def champion_challenger(challenger: Any, champion: Any, X: pd.DataFrame, y: Any,
     check_same_length(X=X, y=y)
     threshold = check_probability(threshold, "threshold")
     check_one_of(metric, "metric", _GATE_METRICS)
+    seed = check_seed(seed)
     decisions = []
     for name, model in (("challenger", challenger), ("champion", champion)):
         if not hasattr(model, "predict_proba"):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import sqlite3
 import threading
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._shared import LOG_COLUMNS
+from toolkit._validation import _short
 
 __all__ = ["LOG_TIMEOUT_S", "Answers", "PredictionLog"]
 
@@ -69,6 +71,12 @@ class Answers(NamedTuple):
     score: np.ndarray
     decision: np.ndarray
     problems: np.ndarray
+
+
+def _check_text(value: Any, name: str) -> None:
+    # sqlite3 would store a number or a list as is, or fail with its own binding error
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string; got {_short(value)}.")
 
 
 def _now() -> datetime:
@@ -107,6 +115,8 @@ class PredictionLog:
     """
 
     def __init__(self, path: str | Path) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a file path such as 'artifacts/log.sqlite'; got {_short(path)}.")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -214,12 +224,21 @@ class PredictionLog:
 
     def write_refusal(self, request_id: str, rows: int | None, problems: str) -> None:
         """Record a refused request: how many rows it held (None: unknown) and why."""
+        _check_text(request_id, "request_id")
+        _check_text(problems, "problems")
+        if rows is not None and (isinstance(rows, bool) or not isinstance(rows, (int, np.integer))):
+            raise TypeError(f"rows must be a number of rows (an integer) or None; got {_short(rows)}.")
+        if rows is not None and rows < 0:
+            raise ValueError(f"rows must be at least 0; got {rows!r}.")
         with self._writing("log the refusal"):
             self._conn.execute("INSERT INTO refusals VALUES (?, ?, ?, ?)",
                                (request_id, _now().isoformat(timespec="milliseconds"), rows, problems))
 
     def write_failure(self, request_id: str, role: str, model_version: str, error: str) -> None:
         """Record that a shadow or canary model could not answer a request."""
+        for name, value in (("request_id", request_id), ("role", role), ("model_version", model_version),
+                            ("error", error)):
+            _check_text(value, name)
         with self._writing("log the failure"):
             self._conn.execute("INSERT INTO failures VALUES (?, ?, ?, ?, ?)",
                                (request_id, _now().isoformat(timespec="milliseconds"), role,

@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from toolkit._validation import check_dataframe
+
 __all__ = ["compare_roles", "shadow_agreement"]
 
 
@@ -92,6 +94,13 @@ def shadow_agreement(log: pd.DataFrame) -> pd.DataFrame:
 def _check_log(log: Any, needed: list[str]) -> None:
     if not isinstance(log, pd.DataFrame):
         raise TypeError(f"log must be a pandas DataFrame (Service.log()); got {type(log).__name__}.")
+    check_dataframe(log, "log", allow_empty=True)  # unique names: log[name] must be a column
     missing = [c for c in needed if c not in log.columns]
     if missing:
         raise ValueError(f"log must have the prediction-log columns {needed!r}; missing {missing!r}.")
+    # averaged and used as a row mask: a column of text would fail deep inside pandas
+    if not pd.api.types.is_bool_dtype(log["returned"]):
+        raise TypeError(f"log['returned'] must hold True/False; got dtype {log['returned'].dtype}.")
+    for name in ("score", "decision"):
+        if not (pd.api.types.is_numeric_dtype(log[name]) or pd.api.types.is_bool_dtype(log[name])):
+            raise TypeError(f"log[{name!r}] must hold numbers; got dtype {log[name].dtype}.")

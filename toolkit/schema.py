@@ -239,7 +239,14 @@ class InputSchema:
     @classmethod
     def from_dict(cls, data: Mapping) -> InputSchema:
         """The inverse of :meth:`to_dict`."""
-        return cls([_Column(**c) for c in data["columns"]])
+        if not isinstance(data, Mapping) or not isinstance(data.get("columns"), list):
+            raise TypeError(f"data must be a dict with a 'columns' list, as to_dict() writes it; got "
+                            f"{_short(data)}.")
+        try:
+            return cls([_Column(**c) for c in data["columns"]])
+        except TypeError as error:  # a column that is not a dict, or has other keys
+            raise TypeError(f"data['columns'] must hold the column specs to_dict() writes: {error}."
+                            ) from None
 
     def inspect(self, columns: Mapping[Any, Any], n: int, *, index: Any = None,
                 on_problem: Mapping[str, str] | None = None,
@@ -291,8 +298,7 @@ class InputSchema:
     def inspect_frame(self, df: pd.DataFrame, *, on_problem: Mapping[str, str] | None = None,
                       ) -> tuple[pd.DataFrame, list[tuple[str, str, str, np.ndarray, str]]]:
         """:meth:`inspect` for a DataFrame: (the coerced frame, the problems with their rows)."""
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"df must be a pandas DataFrame; got {type(df).__name__}.")
+        check_dataframe(df, "df", allow_empty=True)  # a type, and unique names (df[name] is a column)
         return self.inspect(frame_columns(df), len(df), index=df.index, on_problem=on_problem)
 
     def validate(self, df: pd.DataFrame, *, on_problem: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -355,5 +361,8 @@ def problem_table(found: Sequence[tuple]) -> pd.DataFrame:
     """
     if not found:  # the common case, kept cheap: building an empty frame costs a millisecond
         return _NO_PROBLEM.copy()
+    if isinstance(found, (str, bytes)) or not all(isinstance(f, tuple) and len(f) == 5 for f in found):
+        raise TypeError(f"found must be a list of (column, problem, action, rows, detail) tuples, as "
+                        f"InputSchema.inspect returns; got {_short(found)}.")
     rows = [(c, p, a, int(np.sum(r)), d) for c, p, a, r, d in found]
     return pd.DataFrame(rows, columns=PROBLEM_COLUMNS)

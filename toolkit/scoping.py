@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import check_dataframe, check_one_of
+from toolkit._validation import _short, check_dataframe, check_one_of
 from toolkit.economics import (
     OUTCOMES,
     CampaignEconomics,
@@ -39,6 +39,32 @@ __all__ = ["CHECKLIST", "OUTCOMES", "CampaignEconomics", "ProjectScope", "busine
 #: Below this share of positives (or above one minus it) accuracy hides a useless model.
 SKEWED_TARGET = 0.3
 _ACCURACY_WORDS = ("accuracy",)
+
+
+# The fields that hold free text, lists of text, and yes/no/unknown answers
+_TEXT_FIELDS = ("title", "problem", "business_metric", "ml_metric", "baseline", "labels", "prior_work",
+                "value")
+_LIST_FIELDS = ("users", "data_sources", "milestones", "risks")
+_YES_NO_FIELDS = ("predictive_signal", "human_can_do")
+
+
+def _check_field_types(scope: ProjectScope) -> None:
+    """Raise ``TypeError`` for a field of the wrong type: gaps() and to_markdown() read them."""
+    for name in _LIST_FIELDS:
+        values = getattr(scope, name)
+        if isinstance(values, str):
+            raise TypeError(f"{name} must be a list of strings; got the string {values!r}. Wrap it in a "
+                            "list: [...].")
+        if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+            raise TypeError(f"{name} must be a list of strings; got {_short(values)}.")
+    for name in _TEXT_FIELDS:
+        text = getattr(scope, name)
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a string (empty if unknown); got {_short(text)}.")
+    for name in _YES_NO_FIELDS:
+        if not (getattr(scope, name) is None or isinstance(getattr(scope, name), (bool, np.bool_))):
+            raise TypeError(f"{name} must be True, False or None (not known yet); got "
+                            f"{_short(getattr(scope, name))}.")
 
 
 @dataclass(frozen=True)
@@ -121,10 +147,7 @@ class ProjectScope:
                                 f"got {rate!r}.")
             if not 0 <= rate <= 1:
                 raise ValueError(f"positive_rate must be between 0 and 1; got {rate!r}.")
-        for name in ("users", "data_sources", "milestones", "risks"):
-            if isinstance(getattr(self, name), str):
-                raise TypeError(f"{name} must be a list of strings; got the string "
-                                f"{getattr(self, name)!r}. Wrap it in a list: [...].")
+        _check_field_types(self)
 
     def with_changes(self, **changes) -> ProjectScope:
         """Return a copy with some fields changed (the scope itself never changes).

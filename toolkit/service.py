@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit._shared import LOG_COLUMNS
-from toolkit._validation import _short, check_positive_int, check_probability
+from toolkit._validation import _short, check_dataframe, check_positive_int, check_probability, check_seed
 from toolkit.artifacts import ModelBundle, ModelCard
 from toolkit.prediction_log import LOG_TIMEOUT_S, Answers, PredictionLog
 from toolkit.registry import Registry
@@ -72,8 +72,7 @@ def to_records(frame: pd.DataFrame) -> list[dict]:
     """
     import json
 
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+    check_dataframe(frame, "frame", allow_empty=True)  # unique names: each record is a dict
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
@@ -158,7 +157,7 @@ class Service:
         resolve_actions(on_problem)  # checked now, not at the first request
         self.on_problem = dict(on_problem or {})
         self.max_rows = check_positive_int(max_rows, "max_rows")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self._rng = np.random.default_rng(seed)
         self._rng_lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -253,8 +252,7 @@ class Service:
         scoring + canary). The shadow is scored after that, in the same call: a real system
         would score it in the background so that callers never wait for it.
         """
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+        check_dataframe(frame, "frame", allow_empty=True)  # unique names too: frame[name] is a column
         return _answers_frame(self.predict_columns(frame_columns(frame), len(frame), index=frame.index))
 
     def predict_records(self, records: Any) -> pd.DataFrame:

@@ -20,11 +20,13 @@ import pandas as pd
 
 from toolkit._metrics import SKLEARN_OPTIONS, precision_recall_f1, ratio
 from toolkit._validation import (
+    check_class_labels,
     check_labels,
     check_one_of,
     check_positive_int,
     check_same_label_kind,
     check_same_length,
+    check_seed,
 )
 from toolkit.coin_flips import lattice_bins
 from toolkit.plotting import COLORS, new_axes
@@ -40,21 +42,37 @@ def metric_score(metric: str, y_true, pred) -> float:
     """One of :data:`METRICS` for 0/1 (or two-class) predictions, with the toolkit's zero rule.
 
     Precision, recall and F1 are 0 where they are undefined (scikit-learn's
-    ``zero_division=0``), as in every table of the toolkit.
+    ``zero_division=0``), as in every table of the toolkit. They need two classes at most; the
+    positive one is 1 for 0/1 (or True/False) labels, else the second of the sorted classes.
 
     Examples
     --------
     >>> metric_score("precision", [0, 1, 1], [0, 0, 0])  # nothing flagged: precision 0
     0.0
+    >>> metric_score("recall", ["stays", "churns"], ["stays", "stays"])  # positive: "stays"
+    1.0
     """
     from sklearn import metrics
 
-    functions = {"accuracy": metrics.accuracy_score,
-                 "balanced_accuracy": metrics.balanced_accuracy_score,
-                 "precision": metrics.precision_score, "recall": metrics.recall_score,
+    check_one_of(metric, "metric", METRICS)
+    true = check_labels(y_true, "y_true").to_numpy()
+    said = check_labels(pred, "pred").to_numpy()
+    check_same_length(y_true=true, pred=said)
+    check_same_label_kind(y_true=true, pred=said)
+    for name, values in (("y_true", true), ("pred", said)):
+        check_class_labels(pd.Series(values), name, f"{metric} compares classes")
+    if metric in ("accuracy", "balanced_accuracy"):
+        function = metrics.accuracy_score if metric == "accuracy" else metrics.balanced_accuracy_score
+        return float(function(true, said))
+    classes = np.sort(pd.unique(np.r_[true, said]))
+    if len(classes) > 2:
+        raise ValueError(f"metric={metric!r} needs two classes; got {classes.tolist()!r}. "
+                         "Use metric='accuracy' for more classes.")
+    # scikit-learn's default pos_label=1 fails on text labels and on one-class 0/0 arrays alike
+    positive = 1 if set(classes.tolist()) <= {0, 1} else classes[-1]
+    functions = {"precision": metrics.precision_score, "recall": metrics.recall_score,
                  "f1": metrics.f1_score}
-    extra = {} if metric in ("accuracy", "balanced_accuracy") else SKLEARN_OPTIONS
-    return float(functions[metric](y_true, pred, **extra))
+    return float(functions[metric](true == positive, said == positive, **SKLEARN_OPTIONS))
 
 
 @dataclass(frozen=True)
@@ -159,6 +177,7 @@ def compare_to_baseline(y_true, model_pred, baseline_pred, metric: str = "accura
     """
     check_one_of(metric, "metric", METRICS)
     n_boot = check_positive_int(n_boot, "n_boot")
+    seed = check_seed(seed)
     y = check_labels(y_true, "y_true").to_numpy()
     model = check_labels(model_pred, "model_pred").to_numpy()
     base = check_labels(baseline_pred, "baseline_pred").to_numpy()

@@ -72,7 +72,10 @@ def bin_column(column: pd.Series, n_bins: int,
     >>> codes.tolist(), labels
     ([0, 0, 1, 2], ['a', 'b', 'missing'])
     """
-    max_levels = n_bins if max_levels is None else max_levels
+    if not isinstance(column, pd.Series):
+        raise TypeError(f"column must be a pandas Series; got {type(column).__name__}.")
+    n_bins = check_positive_int(n_bins, "n_bins", minimum=2)
+    max_levels = n_bins if max_levels is None else check_positive_int(max_levels, "max_levels")
     missing = column.isna().to_numpy()
     is_date = pd.api.types.is_datetime64_any_dtype(column)
     numeric = (is_date or pd.api.types.is_numeric_dtype(column)) and not (
@@ -194,7 +197,9 @@ def _wilson(errors: np.ndarray, size: np.ndarray, confidence: float) -> tuple[np
     denom = 1 + z**2 / size
     centre = (p + z**2 / (2 * size)) / denom
     half = z * np.sqrt(p * (1 - p) / size + z**2 / (4 * size**2)) / denom
-    return centre - half, centre + half
+    # The interval holds p in exact arithmetic; in floats its end can miss p = 1 by 1e-16, and a
+    # plot's error bar (rate - low, high - rate) must not be negative.
+    return np.minimum(centre - half, p), np.maximum(centre + half, p)
 
 
 

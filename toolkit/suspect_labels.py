@@ -26,8 +26,10 @@ from toolkit._validation import (
     check_columns,
     check_dataframe,
     check_labels,
+    check_names,
     check_positive_int,
     check_same_length,
+    check_seed,
 )
 from toolkit.plotting import COLORS, new_axes
 
@@ -115,6 +117,7 @@ def find_suspect_labels(X: pd.DataFrame, y: Any, estimator: Any, cv: int = 5,
     y = check_labels(y, "y", min_classes=2)
     check_same_length(X=X, y=y)
     cv = check_positive_int(cv, "cv", minimum=2)
+    seed = check_seed(seed)
     if not (hasattr(estimator, "fit") and hasattr(estimator, "predict_proba")):
         raise TypeError(
             "estimator must be a classifier with fit and predict_proba; "
@@ -196,7 +199,7 @@ def precision_at_k(ranking: pd.DataFrame | pd.Index | Sequence, is_wrong: pd.Ser
             f"ranking has {len(unknown)} row label(s) not in is_wrong's index, "
             f"e.g. {unknown[0]!r}; both must come from the same data."
         )
-    ks = [check_positive_int(value, "k") for value in k]
+    ks = [check_positive_int(value, "k") for value in check_names(k, "k", "cut-offs such as [50, 100]")]
     if max(ks) > len(order):
         raise ValueError(f"k must be at most the ranking's length {len(order)}; got {max(ks)}.")
     base = float(is_wrong.mean())

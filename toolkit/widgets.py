@@ -57,8 +57,15 @@ def coin_flip_explorer(positive_rate: float = 0.2, n_test: int = 500, *, model_t
     """
     import ipywidgets as widgets
 
+    from toolkit._validation import check_positive_int, check_probability, check_seed
     from toolkit.baselines import coin_flip_scenario
 
+    # checked before any widget is built: a slider given text fails with a traitlets error
+    for name, value in (("positive_rate", positive_rate), ("model_tpr", model_tpr), ("model_tnr", model_tnr)):
+        check_probability(value, name)
+    check_positive_int(n_test, "n_test", minimum=2)
+    check_positive_int(n_trials, "n_trials")
+    check_seed(seed)
     rate = widgets.FloatSlider(value=positive_rate, min=0.05, max=0.95, step=0.05,
                                description="positives", readout_format=".0%",
                                continuous_update=False)
@@ -194,7 +201,7 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
 
     from toolkit import drift, monitoring
     from toolkit._columns import column_kind
-    from toolkit._validation import check_columns, check_dataframe, check_probability
+    from toolkit._validation import check_columns, check_dataframe, check_probability, check_seed
 
     check_dataframe(reference, "reference")
     check_columns(reference, [target], "target")
@@ -202,6 +209,7 @@ def drift_explorer(reference, model, *, target: str = "churned", batch_size: int
     if calibrator is not None and not isinstance(calibrator, monitoring.ScoreCalibrator):
         raise TypeError("calibrator must be a fitted monitoring.ScoreCalibrator or None; got "
                         f"{type(calibrator).__name__}.")
+    check_seed(seed)
     # What each drift kind does to the batch at a slider size in [0, 1].
     kinds = {
         "covariate shift": lambda df, col, size: drift.shift_numeric(df, col, scale=1 + size,

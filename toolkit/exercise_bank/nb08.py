@@ -89,7 +89,7 @@ register(Exercise(
 def _rates(answer) -> str | None:
     if not isinstance(answer, dict) or set(answer) != {"fixed", "calibrated"}:
         return ("Answer with a dict {'fixed': rate, 'calibrated': rate}; got "
-                f"{type(answer).__name__}" + (f" with keys {sorted(answer)!r}."
+                f"{type(answer).__name__}" + (f" with keys {list(answer)!r}."
                                               if isinstance(answer, dict) else "."))
     try:
         fixed, calibrated = float(answer["fixed"]), float(answer["calibrated"])
