@@ -468,8 +468,7 @@ def replay(service: Service, frame: pd.DataFrame, *, by: str = "month") -> pd.Da
     """
     if not isinstance(service, Service):
         raise TypeError(f"service must be a toolkit.service.Service; got {type(service).__name__}.")
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
+    check_dataframe(frame, "frame", allow_empty=True)
     if not isinstance(by, str):
         raise TypeError(f"by must be a column name (str); got {_short(by)}.")
     if by not in frame.columns:

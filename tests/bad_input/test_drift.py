@@ -51,9 +51,7 @@ INT64 = pd.array([1], dtype="Int64")
 
 
 # --------------------------------------------------------------------------- drift
-@known_failure("drift_report on a nullable Int64 column (or pandas' 'string' against 'str') reaches "
-               "np.log on an object array: 'loop of ufunc does not support argument 0 of type float'")
-@examples(150, known_failure=True)
+@examples(150)
 @given(frame_pairs())
 @example((_frame(a=INT64), _frame(a=INT64)))
 def test_drift_report(pair):
@@ -80,9 +78,7 @@ def test_psi(pair, bins):
     check("psi", drift.psi, pair, ["reference", "current", "bins"], {"bins": bins})
 
 
-@known_failure("calibrate on a column of pandas' 'string' dtype: the same np.log on an object array as "
-               "drift_report")
-@examples(60, known_failure=True)
+@examples(60)
 @given(frames(min_rows=2, min_cols=1), maybe_count(st.integers(1, 20)), maybe(st.floats(0, 1)),
        maybe_count(st.integers(2, 5)))
 @example(_frame(a=pd.array(["", "ünï", "z", "y"], dtype="string")), 2, 0.25, 3)
@@ -92,10 +88,7 @@ def test_calibrate(frame, chunk, alpha, n_chunks):
           {"chunk": chunk, "alpha": alpha, "n_chunks": n_chunks})
 
 
-@known_failure("plot_distribution_shift: a 'str' reference column against a 'string' or 'boolean' current "
-               "column holding pd.NA ('float() argument must be ... not NAType'); bins=-1 (numpy's "
-               "'`bins` must be positive')")
-@examples(60, known_failure=True)
+@examples(60)
 @given(frame_pairs(min_rows=1, min_cols=1), COLUMN, maybe_count(st.integers(2, 50)))
 @example((_frame(a=["x"]), _frame(a=pd.array([pd.NA], dtype="string"))), "a", 2)
 def test_plot_distribution_shift(pair, column, bins):
@@ -150,8 +143,7 @@ def test_simulator_seeds(seed):
           {"shift": 1.0, "seed": seed})
 
 
-@known_failure("add_new_category on a nullable 'boolean' column: pandas' 'Need to pass bool-like values'")
-@examples(60, known_failure=True)
+@examples(60)
 @given(frames(min_cols=1), COLUMN, maybe(st.floats(0, 1)))
 @example(_frame(a=pd.array([False], dtype="boolean")), "a", 1.0)
 def test_add_new_category(frame, column, share):
