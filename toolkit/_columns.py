@@ -74,17 +74,27 @@ def is_number(series: pd.Series) -> bool:
     return column_kind(series) in NUMBER_KINDS
 
 
-def month_start(values: Any) -> pd.Series:
+def month_start(values: Any, name: str = "month") -> pd.Series:
     """The first day of each value's calendar month, as ``datetime64`` timestamps.
 
     Parameters
     ----------
     values : array-like of dates or date strings
-        Anything :func:`pandas.to_datetime` reads.
+        Anything :func:`pandas.to_datetime` reads, none missing.
+    name : str, default="month"
+        What ``values`` are called in the error raised when one is missing or is not a date.
 
     Examples
     --------
     >>> month_start(["2025-03-17", "2025-03-01"]).dt.strftime("%Y-%m-%d").tolist()
     ['2025-03-01', '2025-03-01']
     """
-    return pd.to_datetime(pd.Series(values)).dt.to_period("M").dt.to_timestamp()
+    try:
+        dates = pd.to_datetime(pd.Series(values))
+    except (ValueError, TypeError, OverflowError) as error:  # pandas' messages name no argument
+        raise ValueError(f"{name} must hold dates such as '2025-03-01' or months such as "
+                         f"'2025-03'; {error}") from None
+    if dates.isna().any():
+        raise ValueError(f"{name} has {int(dates.isna().sum())} missing date(s); every row needs its "
+                         "month.")
+    return dates.dt.to_period("M").dt.to_timestamp()

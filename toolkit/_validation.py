@@ -180,6 +180,27 @@ def check_numbers(y: pd.Series, name: str) -> np.ndarray:
         raise TypeError(f"{name} must hold numbers; got {example} among its values.") from None
 
 
+def check_one_dimensional(values: Any, name: str) -> pd.Series:
+    """Return ``values`` as a ``Series`` if it is one-dimensional, else raise naming ``name``.
+
+    >>> check_one_dimensional([[0.1, 0.9]], "scores")
+    Traceback (most recent call last):
+    ...
+    ValueError: scores must be one-dimensional (one value per row); got shape (1, 2).
+    """
+    if isinstance(values, pd.Series):
+        return values
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be array-like (list, numpy array or Series); got {_short(values)}.")
+    try:
+        shape = np.shape(values)
+    except ValueError:  # a ragged list of lists
+        raise TypeError(f"{name} must be a flat list of values; got {_short(values)}.") from None
+    if len(shape) != 1:
+        raise ValueError(f"{name} must be one-dimensional (one value per row); got shape {shape}.")
+    return pd.Series(values)
+
+
 def check_same_length(**arrays: Any) -> int:
     """Raise ``ValueError`` unless every array has the same length; return it."""
     lengths = {name: len(a) for name, a in arrays.items()}
@@ -205,6 +226,8 @@ def check_probabilities(p: Any, name: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must hold numbers between 0 and 1 (the model's scores); got "
                         f"{_short(p)}.") from None
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be one-dimensional (one score per row); got shape {arr.shape}.")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; it needs at least one probability.")
     if np.isnan(arr).any():

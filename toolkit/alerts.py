@@ -46,9 +46,10 @@ class AlertScore:
     false_alarms: int
 
 
-def _period(values: Any) -> pd.Series:
+def _period(values: Any, name: str) -> pd.Series:
     # the course's one month helper; text first, so "2025-03", dates and periods all read alike
-    return month_start(pd.Series(values).astype(str)).dt.to_period("M")
+    values = pd.Series(values)
+    return month_start(values.astype(str).where(values.notna(), None), name).dt.to_period("M")
 
 
 def score_alerts(alerts: Any, event_log: pd.DataFrame) -> AlertScore:
@@ -95,11 +96,17 @@ def score_alerts(alerts: Any, event_log: pd.DataFrame) -> AlertScore:
         missing = [c for c in needed if c not in frame.columns]
         if missing:
             raise ValueError(f"{name} lacks column(s) {missing!r}; it has {list(frame.columns)!r}.")
-    month, raised = _period(alerts["month"]), _period(alerts["raised_in"])
+    for column in ("event", "kind", "column"):
+        if event_log[column].isna().any():
+            raise ValueError(f"event_log['{column}'] has missing values; every event needs its "
+                             f"{column} (see simulators.simulate_stream's log).")
+    month = _period(alerts["month"], "alerts['month']")
+    raised = _period(alerts["raised_in"], "alerts['raised_in']")
     matched = [[] for _ in range(len(alerts))]
     rows = []
     for _, event in event_log.iterrows():
-        start, end = _period([event["start_month"]])[0], _period([event["end_month"]])[0]
+        start = _period([event["start_month"]], "event_log['start_month']")[0]
+        end = _period([event["end_month"]], "event_log['end_month']")[0]
         label_change = event["kind"] in ("concept_change", "prior_shift")
         hit = ((month >= start) & (month <= end)
                & ((alerts["column"] == event["column"]).to_numpy()
@@ -107,7 +114,7 @@ def score_alerts(alerts: Any, event_log: pd.DataFrame) -> AlertScore:
         for i in np.flatnonzero(hit.to_numpy()):
             matched[i].append(str(event["event"]))
         first = raised[hit.to_numpy()].min() if hit.any() else None
-        expected = _period([event["detectable_in"]])[0]
+        expected = _period([event["detectable_in"]], "event_log['detectable_in']")[0]
         rows.append({"event": event["event"], "kind": event["kind"], "column": event["column"],
                      "start_month": str(start), "detectable_in": str(expected),
                      "caught": first is not None,

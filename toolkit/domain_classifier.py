@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit._validation import check_positive_int, check_probability
+from toolkit._validation import check_positive_int, check_probability, check_seed
 from toolkit.drift_columns import PreparedReference, check_pair, numbers
 from toolkit.drift_rules import facts_of, fire
 
@@ -136,11 +136,15 @@ def domain_classifier(reference: pd.DataFrame, current: pd.DataFrame,
     cv = check_positive_int(cv, "cv", minimum=2)
     max_rows = check_positive_int(max_rows, "max_rows", minimum=10)
     confidence = check_probability(confidence, "confidence")
+    seed = check_seed(seed)
     ref = PreparedReference(reference, columns)
     # identifiers name rows (every row gives its frame away) and empty columns say nothing
     summaries = ref.summaries
     kept = [c for c in columns if summaries[c].n > 0
             and fire(facts_of(summaries[c], 1, 0.0))[0].name != "identifier"]
+    if not kept:
+        raise ValueError(f"columns: none of {columns!r} can tell the frames apart (each is empty in "
+                         "the reference or an identifier); pass columns that hold values.")
     rng = np.random.default_rng(seed)
     parts = [frame.iloc[np.sort(rng.choice(len(frame), min(len(frame), max_rows), replace=False))]
              for frame in (reference, current)]

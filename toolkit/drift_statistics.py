@@ -26,11 +26,10 @@ import warnings
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special, stats
 
 from toolkit._columns import column_kind
-from toolkit._validation import check_positive_int
+from toolkit._validation import check_one_dimensional, check_positive_int
 from toolkit.drift_columns import (
     PSI_BINS,
     ColumnSummary,
@@ -247,6 +246,7 @@ def chance_level(ref: ReferenceColumn, n_cur: int, n_levels: int | None = None) 
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from toolkit.drift_columns import summarise_reference
     >>> ref = summarise_reference(pd.Series(list("abcd") * 250))
     >>> round(chance_level(ref, 1_000), 3)
@@ -296,7 +296,7 @@ def psi(reference: Any, current: Any, *, bins: int = PSI_BINS) -> float:
     check_positive_int(bins, "bins", minimum=2)
     arrays = []
     for name, values in (("reference", reference), ("current", current)):
-        series = pd.Series(values)
+        series = check_one_dimensional(values, name)
         if column_group(series) != "numeric" or column_kind(series) == "datetime":
             raise TypeError(f"{name} must hold numbers for PSI by quantile bins; got dtype "
                             f"{series.dtype!s}. For labels, drift_report computes PSI over levels.")

@@ -127,7 +127,7 @@ def _scores(model: Any, frame: pd.DataFrame, features: Sequence[str]) -> np.ndar
 def _labels_for(batch: pd.DataFrame, labels: pd.DataFrame, id_column: str, target: str,
                 as_of: pd.Timestamp) -> tuple[np.ndarray, pd.Timestamp | None, str]:
     """The labels of ``batch``'s rows known by ``as_of`` (NaN for the others)."""
-    keyed = labels.assign(month=month_start(labels["month"]).to_numpy())
+    keyed = labels.assign(month=month_start(labels["month"], "labels['month']").to_numpy())
     merged = batch[[id_column, "month"]].merge(keyed, on=[id_column, "month"], how="left")
     available = merged["label_available_from"] <= as_of
     if merged["label_available_from"].isna().all():
@@ -145,7 +145,7 @@ def _served_rows(data: pd.DataFrame, reference: pd.DataFrame, model: Any,
     rows = data
     if "returned" in rows.columns:
         rows = rows[rows["returned"].astype(bool)]
-    rows = rows.assign(month=month_start(rows["month"]).to_numpy())
+    rows = rows.assign(month=month_start(rows["month"], "data['month']").to_numpy())
     if columns is None:
         skip = set(_NOT_INPUTS) | {target}
         columns = [c for c in reference.columns if c in rows.columns and c not in skip]
@@ -170,9 +170,10 @@ def _checked_labels(labels: Any, rows: pd.DataFrame, id_column: str, target: str
         raise ValueError(f"labels must have columns {id_column!r}, 'month' and {target!r}, "
                          f"and data the column {id_column!r}; missing {needed!r}.")
     if "label_available_from" not in labels.columns:
-        labels = labels.assign(label_available_from=month_start(labels["month"])
+        labels = labels.assign(label_available_from=month_start(labels["month"], "labels['month']")
                                + pd.DateOffset(months=label_delay))
-    return labels.assign(label_available_from=month_start(labels["label_available_from"])
+    return labels.assign(label_available_from=month_start(labels["label_available_from"],
+                                                             "labels['label_available_from']")
                          .to_numpy())
 
 
@@ -188,6 +189,9 @@ def _bands(calibration: Any, ref_frame: pd.DataFrame,
             return None, "fixed thresholds (see drift.DRIFT_RULES)"
         return calibration, _in_words(calibration, "random reference chunks of "
                                       f"{calibration.chunk_rows} rows")
+    if calibration is not None and not isinstance(calibration, Calibration):
+        raise TypeError(f"calibration must be a Calibration (from drift.calibrate), 'auto' or None; "
+                        f"got {_short(calibration)}.")
     if calibration is not None:
         return calibration, _in_words(calibration, "reference chunks")
     return None, "fixed thresholds (see drift.DRIFT_RULES)"

@@ -34,10 +34,13 @@ import pandas as pd
 from toolkit._metrics import precision_recall_f1, ratio
 from toolkit._validation import (
     _short,
+    check_dataframe,
+    check_labels,
     check_outcome_values,
     check_positive_int,
     check_probabilities,
     check_probability,
+    check_seed,
 )
 
 __all__ = [
@@ -68,12 +71,12 @@ def _metrics(tp, fp, fn, tn, value: dict | None) -> dict[str, Any]:
     return out
 
 
-def _labels(y_true: Any, n: int) -> np.ndarray:
-    y = np.asarray(y_true)
-    if y.shape != (n,):
-        raise ValueError(f"y_true and the scores must have the same length; got {len(y)} and {n}.")
+def _labels(y_true: Any, n: int, name: str = "y_true") -> np.ndarray:
+    y = check_labels(y_true, name).to_numpy()
+    if len(y) != n:
+        raise ValueError(f"{name} and the scores must have the same length; got {len(y)} and {n}.")
     if not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y_true must hold only 0 and 1; got {sorted(set(y.tolist()))[:5]!r}.")
+        raise ValueError(f"{name} must hold only 0 and 1; got {sorted(set(y.tolist()), key=str)[:5]!r}.")
     return y.astype(int)
 
 
@@ -184,9 +187,19 @@ def held_out_scores(model: Any, X: pd.DataFrame, y: Any, *, folds: int = 5,
     if not hasattr(model, "predict_proba"):
         raise TypeError(f"model must be a classifier with predict_proba; got {_short(model)}.")
     folds = check_positive_int(folds, "folds", minimum=2)
-    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    return np.asarray(cross_val_predict(model, X, y, cv=splitter, method="predict_proba")[:, 1],
-                      dtype=float)
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=check_seed(seed))
+    check_dataframe(X, "X")
+    labels = _labels(y, len(X), "y")
+    fewest = int(np.bincount(labels, minlength=2).min())
+    if fewest < folds:
+        raise ValueError(f"y needs at least folds={folds} rows of each class (0 and 1) so every fold "
+                         f"holds both; its rarer class has {fewest}. Use fewer folds or more rows.")
+    try:
+        proba = cross_val_predict(model, X, labels, cv=splitter, method="predict_proba")
+    except (ValueError, TypeError) as error:  # scikit-learn's own words name no argument
+        raise ValueError(f"model could not be fitted on X and y ({type(error).__name__}: {error}); "
+                         "check X's columns are ones the model can use.") from error
+    return np.asarray(proba[:, 1], dtype=float)
 
 
 def _calibrated(scores: np.ndarray, calibrator: ScoreCalibrator | None) -> np.ndarray:

@@ -29,6 +29,7 @@ from toolkit._validation import (
     check_one_of,
     check_positive_int,
     check_probability,
+    check_seed,
 )
 
 __all__ = [
@@ -52,6 +53,11 @@ def _start(df: Any, column: str, name: str = "column") -> pd.DataFrame:
         raise TypeError(f"{name} must be a column name (str); got {_short(column)}.")
     check_columns(df, [column], name)
     return df.copy()
+
+
+def _rng(seed: Any) -> np.random.Generator:
+    """NumPy's generator for ``seed``, refused with a message naming it when numpy would not take it."""
+    return np.random.default_rng(check_seed(seed))
 
 
 def _pick(n: int, share: float, rng: np.random.Generator) -> np.ndarray:
@@ -98,7 +104,7 @@ def shift_numeric(df: pd.DataFrame, column: str, *, shift: float = 0.0, scale: f
     """
     out = _start(df, column)
     _numeric_column(out, column)
-    mask = _pick(len(out), share, np.random.default_rng(seed))
+    mask = _pick(len(out), share, _rng(seed))
     values = out[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
     values[mask] = values[mask] * scale + shift
     out[column] = values
@@ -132,7 +138,7 @@ def inject_missing(df: pd.DataFrame, column: str, share: float = 0.3, *,
     2
     """
     out = _start(df, column)
-    mask = _pick(len(out), share, np.random.default_rng(seed))
+    mask = _pick(len(out), share, _rng(seed))
     series = out[column]
     if series.dtype == bool:  # numpy booleans cannot be missing: use pandas' nullable booleans
         series = series.astype("boolean")
@@ -152,7 +158,7 @@ def add_new_category(df: pd.DataFrame, column: str, level: str = "new", share: f
     [4, 4, 2]
     """
     out = _start(df, column)
-    mask = _pick(len(out), share, np.random.default_rng(seed))
+    mask = _pick(len(out), share, _rng(seed))
     series = out[column]
     if isinstance(series.dtype, pd.CategoricalDtype):
         if level not in series.cat.categories:
@@ -227,7 +233,7 @@ def change_category_mix(df: pd.DataFrame, column: str, weights: Mapping[Any, flo
     shares = dict(weights)
     if len(rest):
         shares.update((rest / rest.sum() * (1 - total)).to_dict())
-    return _resample(out, out[column], shares, np.random.default_rng(seed))
+    return _resample(out, out[column], shares, _rng(seed))
 
 
 def _binary_target(df: pd.DataFrame, target: str) -> np.ndarray:
@@ -253,7 +259,7 @@ def shift_prior(df: pd.DataFrame, target: str, rate: float, *, seed: int = 0) ->
     rate = check_probability(rate, "rate")
     if y.min() == y.max():
         raise ValueError(f"target {target!r} holds one class only; shift_prior needs both.")
-    return _resample(out, pd.Series(y), {1: rate, 0: 1 - rate}, np.random.default_rng(seed))
+    return _resample(out, pd.Series(y), {1: rate, 0: 1 - rate}, _rng(seed))
 
 
 def change_concept(df: pd.DataFrame, target: str, where: Callable[[pd.DataFrame], Any] | str,
@@ -289,13 +295,24 @@ def change_concept(df: pd.DataFrame, target: str, where: Callable[[pd.DataFrame]
     _binary_target(out, target)
     rate = check_probability(rate, "rate")
     if isinstance(where, str):
-        mask = out.eval(where)
+        try:
+            mask = out.eval(where)
+        except Exception as error:  # pandas raises SyntaxError, NameError, UndefinedVariableError...
+            raise ValueError(f"where must be a query on df's columns such as \"tenure < 6\"; "
+                             f"{where!r} failed: {error}") from None
     elif callable(where):
         mask = where(out)
     else:
         raise TypeError(f"where must be a query string or a function; got {_short(where)}.")
-    mask = np.asarray(mask, dtype=bool)
-    rng = np.random.default_rng(seed)
+    try:
+        selected = np.asarray(mask, dtype=bool)
+    except (TypeError, ValueError):
+        selected = None
+    if selected is None or selected.shape != (len(out),):
+        raise ValueError(f"where must select rows: one True/False per row of df ({len(out)}); got "
+                         f"{_short(mask)}.")
+    mask = selected
+    rng = _rng(seed)
     y = out[target].to_numpy(dtype=int).copy()
     y[mask] = (rng.random(int(mask.sum())) < rate).astype(int)
     out[target] = y
@@ -398,11 +415,15 @@ def simulate_stream(reference: pd.DataFrame, n_batches: int, events: Sequence[Ma
     check_dataframe(reference, "reference")
     n_batches = check_positive_int(n_batches, "n_batches")
     batch_size = check_positive_int(batch_size, "batch_size")
+    seed = check_seed(seed)
     if isinstance(events, Mapping) or not isinstance(events, Sequence):
         raise TypeError(f"events must be a list of dicts; got {_short(events)}.")
     checked = [_check_event(e, i, reference) for i, e in enumerate(events)]
-    months = pd.period_range(start_month, periods=n_batches, freq="M")
-    rng = np.random.default_rng(seed)
+    try:
+        months = pd.period_range(start_month, periods=n_batches, freq="M")
+    except (ValueError, TypeError):  # pandas' DateParseError is a ValueError naming no argument
+        raise ValueError(f"start_month must be a month such as '2025-01'; got {start_month!r}.") from None
+    rng = _rng(seed)
     batches = []
     for t in range(n_batches):
         batch = reference.iloc[rng.integers(0, len(reference), batch_size)].reset_index(drop=True)
@@ -413,7 +434,7 @@ def simulate_stream(reference: pd.DataFrame, n_batches: int, events: Sequence[Ma
             simulator = SIMULATORS[event["kind"]]
             mask = _pick(len(batch), strength, rng)
             hit = simulator(batch[mask].reset_index(drop=True), event["column"], **event["params"],
-                            seed=seed + 1000 * t + k)
+                            seed=(seed + 1000 * t + k) % 2**32)
             batch = hit if mask.all() else pd.concat([batch[~mask], hit], ignore_index=True)
         batch = batch.sample(frac=1.0, random_state=int(rng.integers(2**31))).reset_index(drop=True)
         batch["batch"] = t

@@ -1,9 +1,7 @@
 """Bad input for the drift modules: drift, simulators, performance, monitoring, alerts.
 
-These modules belong to the drift work (``/work/wt/drift``): a test that breaks one of them is
-marked with :func:`known_failure` (a strict ``xfail`` naming what crashes) and pins the case
-the search found with ``@example``, so it fails the same way on every run until the owner
-fixes it; the strict mark then fails the suite, and is removed.
+Each case the search once found (a crash from inside pandas, numpy or scikit-learn, fixed in the
+module since) is pinned with ``@example``, so it is tried first on every run.
 
 Examples per test under the ``ci`` profile: 150 for the table and score functions; 60 for
 ``calibrate``, the simulators, ``simulate_stream`` and the plots; 25 for ``domain_classifier``,
@@ -12,7 +10,6 @@ Examples per test under the ``ci`` profile: 150 for the table and score function
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
@@ -36,11 +33,6 @@ from bad_input.strategies import (
 from toolkit import alerts, drift, monitoring, performance, simulators
 
 TABLES = ["reference", "current", "columns", "column", "df"]
-
-
-def known_failure(what):
-    """A strict xfail naming what crashes, for the drift modules' owner."""
-    return pytest.mark.xfail(strict=True, reason=f"for the drift owner (/work/wt/drift): {what}")
 
 
 def _frame(**columns):
@@ -70,8 +62,7 @@ def test_column_group(frame):
     check("column_group", drift.column_group, (frame.iloc[:, 0],), ["series", "column"])
 
 
-@known_failure("psi on scores of shape (0, 2): pandas' 'Data must be 1-dimensional'")
-@examples(150, known_failure=True)
+@examples(150)
 @given(same_length(scores, scores), maybe_count(st.integers(2, 20)))
 @example((np.zeros((0, 2)), np.zeros((0, 2))), 10)
 def test_psi(pair, bins):
@@ -109,8 +100,7 @@ def test_plot_drift_report(pair, other):
     check("plot_drift_report", drift.plot_drift_report, (other,), ["report"])
 
 
-@known_failure("domain_classifier on all-missing columns: pandas' 'need at least one array to concatenate'")
-@examples(25, known_failure=True)
+@examples(25)
 @given(frame_pairs(min_rows=1, max_rows=30, min_cols=1, max_cols=3), maybe_count(st.integers(2, 3)),
        maybe(st.floats(0.5, 0.99)), maybe_count(st.integers(2, 50)))
 @example((_frame(a=[None, None]), _frame(a=[None, None])), 2, 0.5, 10)
@@ -132,9 +122,7 @@ def test_column_simulators(frame, column, share):
         check(name, run, (frame,), ["df", "column", "share"])
 
 
-@known_failure("the simulators pass seed to numpy unchecked: seed=-1 raises numpy's 'expected non-negative "
-               "integer'")
-@examples(60, known_failure=True)
+@examples(60)
 @given(maybe(st.integers(0, 9)))
 @example(-1)
 def test_simulator_seeds(seed):
@@ -158,8 +146,7 @@ def test_shift_prior(frame, target, rate):
           ["df", "target", "rate"])
 
 
-@known_failure("change_concept with where='nope ==': pandas' SyntaxError, not an error naming where")
-@examples(60, known_failure=True)
+@examples(60)
 @given(frames(min_cols=1, kinds=TARGET_KINDS), COLUMN,
        maybe(st.sampled_from([lambda df: df.index % 2 == 0, "index > 2", "nope =="])),
        maybe(st.floats(0, 1)))
@@ -184,9 +171,7 @@ EVENT = st.fixed_dictionaries(
               "shape": maybe(st.sampled_from(["sudden", "gradual", "recurring"]))})
 
 
-@known_failure("simulate_stream with start_month='2025-13': pandas' DateParseError 'month must be in 1..12', "
-               "naming no argument")
-@examples(60, known_failure=True)
+@examples(60)
 @given(frames(min_cols=1, max_rows=20), maybe_count(st.integers(1, 4)), maybe(st.lists(EVENT, max_size=2)),
        maybe_count(st.integers(1, 20)), maybe(st.sampled_from(["2025-01", "2025-13", "jan"])))
 @example(_frame(x=[1.0, 2.0]), 2, [], 5, "2025-13")
@@ -208,8 +193,7 @@ def test_estimate_performance(proba, threshold, confidence, n_draws):
           {"threshold": threshold, "confidence": confidence, "n_draws": n_draws})
 
 
-@known_failure("ScoreCalibrator.fit on 'boolean' labels holding pd.NA: 'boolean value of NA is ambiguous'")
-@examples(150, known_failure=True)
+@examples(150)
 @given(same_length(scores, labels), maybe_count(st.integers(2, 20)))
 @example((pd.Series([0.6]), pd.Series([pd.NA], dtype="boolean")), 2)
 def test_score_calibrator(pair, bins):
@@ -220,25 +204,21 @@ def test_score_calibrator(pair, bins):
         check("ScoreCalibrator.transform", calibrator.transform, (proba,), ["scores"])
 
 
-@known_failure("performance_test on 2-D scores: 'too many indices for array' (an IndexError)")
-@examples(150, known_failure=True)
+@examples(150)
 @given(same_length(labels, scores), maybe(st.floats(0, 1)))
 @example(([0, 1], np.array([[0.8, 0.2], [0.3, 0.7]])), 0.5)
 def test_performance_test(pair, threshold):
     check("performance_test", performance.performance_test, (*pair, threshold), SCORE_NAMES)
 
 
-@known_failure("realised_performance on 2-D scores: numpy's 'operands could not be broadcast together'")
-@examples(150, known_failure=True)
+@examples(150)
 @given(same_length(labels, scores), maybe(st.floats(0, 1)))
 @example(([0, 1, 1], np.array([[0.8, 0.2], [0.3, 0.7], [0.5, 0.5]])), 0.5)
 def test_realised_performance(pair, threshold):
     check("realised_performance", performance.realised_performance, (*pair, threshold), SCORE_NAMES)
 
 
-@known_failure("held_out_scores on one class or continuous labels, fewer rows than folds, duplicate columns: "
-               "scikit-learn's messages, which name no argument")
-@examples(25, known_failure=True)
+@examples(25)
 @given(frames(min_rows=1, max_rows=30, min_cols=1, max_cols=3), maybe_count(st.integers(2, 3)), st.data())
 @example(_frame(x=np.arange(6.0)), 2, None)
 def test_held_out_scores(X, folds, data):
@@ -257,8 +237,7 @@ def _scores(n):
     return st.just(pd.Series(np.linspace(0, 1, n)))
 
 
-@known_failure("monitor on a month column of text such as 'ü': pandas' DateParseError, naming no argument")
-@examples(25, known_failure=True)
+@examples(25)
 @given(named_frames(["month", "a", "b", "score"], min_rows=1, valid={"month": _months, "score": _scores}),
        named_frames(["a", "b"], min_rows=1), maybe(st.floats(0, 1)), maybe_count(st.integers(0, 2)),
        maybe(st.sampled_from(["auto", None])))
@@ -279,9 +258,7 @@ EVENTS = _frame(event=["e"], kind=["covariate_shift"], column=["x"], start_month
                 end_month=["2025-02"], detectable_in=["2025-01"])
 
 
-@known_failure("score_alerts on month columns holding numbers or pd.NA: pandas' 'Given date string \"1.25\" "
-               "not likely a datetime', 'boolean value of NA is ambiguous'")
-@examples(150, known_failure=True)
+@examples(150)
 @given(named_frames(ALERT_COLUMNS, valid=MONTH_TEXT), named_frames(EVENT_COLUMNS, valid=MONTH_TEXT))
 @example(_frame(month=[1.25], raised_in=["2025-01"], signal=["drift"], column=["x"]), EVENTS)
 def test_score_alerts(alert_table, events):
