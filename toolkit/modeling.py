@@ -28,9 +28,11 @@ from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import (
     check_columns,
     check_dataframe,
+    check_dates,
     check_labels,
     check_mapping,
     check_names,
+    check_numbers,
     check_one_of,
     check_same_length,
     check_seed,
@@ -148,6 +150,12 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
     check_same_length(X=X, y=labels)
     scorers = {metric: _scorer(metric) for metric in scoring}
     splitter = _splitter(cv, seed)
+    if isinstance(cv, (int, np.integer)):
+        counts = labels.value_counts()
+        if counts.min() < cv:
+            raise ValueError(f"cv={int(cv)} stratified folds need at least {int(cv)} rows of each class "
+                             f"in y; class {counts.idxmin()!r} has {int(counts.min())}. Use fewer folds "
+                             "or more data.")
 
     candidates = [(name, model, "candidate") for name, model in models.items()]
     if baselines:
@@ -206,13 +214,17 @@ def plot_model_comparison(table: pd.DataFrame, metric: str | None = None, *, ax=
     ['prior', 'tree']
     """
     check_dataframe(table, "table")
-    means = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
+    means = [c[: -len("_mean")] for c in table.columns if isinstance(c, str) and c.endswith("_mean")]
     if not means:
         raise ValueError("table has no '<metric>_mean' column; pass the output of compare_models.")
-    metric = means[0] if metric is None else metric
-    if metric not in means:
-        raise ValueError(f"metric must be one of {means!r}; got {metric!r}.")
+    metric = means[0] if metric is None else check_one_of(metric, "metric", means)
     check_columns(table, ["model", "kind", f"{metric}_std"], "table")
+    for column in (f"{metric}_mean", f"{metric}_std"):  # matplotlib would refuse them without a name
+        values = check_numbers(table[column], f"table[{column!r}]")
+        if not np.isfinite(values).all() or (column.endswith("_std") and (values < 0).any()):
+            raise ValueError(f"table[{column!r}] must hold finite numbers"
+                             f"{' >= 0' if column.endswith('_std') else ''}; got {values.tolist()[:5]!r}.")
+        table = table.assign(**{column: values})
     ordered = table.sort_values(f"{metric}_mean", kind="stable").reset_index(drop=True)
     candidates = ordered[ordered["kind"] == "candidate"]
     best = candidates[f"{metric}_mean"].idxmax() if len(candidates) else None
@@ -280,7 +292,11 @@ class MonthSplit:
         """Yield ``(train_rows, validation_rows)`` position arrays, oldest block first."""
         check_dataframe(X, "X")
         check_columns(X, self.column, "column")
-        months = pd.to_datetime(X[self.column]).dt.to_period("M").to_numpy()
+        dates = check_dates(X[self.column], f"X[{self.column!r}] (column)")
+        if dates.isna().any():
+            raise ValueError(f"X[{self.column!r}] (column) has {int(dates.isna().sum())} missing "
+                             "date(s); every row needs its month.")
+        months = dates.dt.to_period("M").to_numpy()
         unique = np.sort(pd.unique(months))
         needed = self.n_splits * self.months_per_split + 1
         if len(unique) < needed:
@@ -395,7 +411,13 @@ def case_study_pipeline(X: pd.DataFrame, C: float = 1.0):
 
     from toolkit.features import make_preprocessor
 
-    return make_pipeline(make_preprocessor(X, drop=list(CASE_STUDY_DROP),
+    X = check_dataframe(X, "X")
+    # the leaky column is dropped when it is there: a frame without it has nothing to leak
+    drop = [c for c in CASE_STUDY_DROP if c in X.columns]
+    if CASE_STUDY_AGE_REFERENCE not in X.columns:
+        raise ValueError(f"X must have the column {CASE_STUDY_AGE_REFERENCE!r}: the case study counts "
+                         f"every date's age from each row's month; X has {list(X.columns)[:12]!r}.")
+    return make_pipeline(make_preprocessor(X, drop=drop,
                                            age_reference=CASE_STUDY_AGE_REFERENCE),
                          LogisticRegression(C=C))
 
