@@ -81,8 +81,12 @@ def _fit(run: _Run, rows: pd.DataFrame):
     key = (tuple(rows.index), None if weights is None else tuple(np.round(weights, 6)))
     if key not in run.fits:
         extra = {} if weights is None else {run.weight_param: weights}
-        run.fits[key] = clone(run.model).fit(rows[run.features],
-                                             rows[run.target].astype(int), **extra)
+        try:
+            run.fits[key] = clone(run.model).fit(rows[run.features],
+                                                 rows[run.target].astype(int), **extra)
+        except (TypeError, ValueError) as error:  # scikit-learn's message names neither
+            raise type(error)(f"model could not be fitted on the features {run.features!r} of "
+                              f"{len(rows)} training rows: {error}") from error
     return run.fits[key]
 
 
