@@ -275,6 +275,14 @@ def check_dates(values: Any, name: str) -> pd.Series:
     return dates
 
 
+def check_complete_dates(values: Any, name: str) -> pd.Series:
+    """:func:`check_dates`, and no date missing (each row needs its month)."""
+    dates = check_dates(values, name)
+    if dates.isna().any():
+        raise ValueError(f"{name} has {int(dates.isna().sum())} missing date(s); every row needs one.")
+    return dates
+
+
 def check_date(value: Any, name: str) -> pd.Timestamp:
     """Return ``value`` as a ``Timestamp``, or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (str, pd.Timestamp, np.datetime64)) and \

@@ -24,9 +24,9 @@ import pandas as pd
 
 from toolkit._validation import (
     check_columns,
+    check_complete_dates,
     check_dataframe,
     check_date,
-    check_dates,
     check_labels,
     check_names,
     check_one_of,
@@ -218,10 +218,10 @@ def labelled_pool(history: pd.DataFrame, production: pd.DataFrame, labels: pd.Da
     check_columns(history, "month", "history")
     check_columns(production, [id_column, "month"], "production")
     # dates are checked before the merge and the .dt accessor, which would not name the frame
-    history = history.assign(month=check_dates(history["month"], "history['month']"))
-    production = production.assign(month=check_dates(production["month"], "production['month']"))
-    labels = labels.assign(month=check_dates(labels["month"], "labels['month']"),
-                           label_available_from=check_dates(labels["label_available_from"],
+    history = history.assign(month=check_complete_dates(history["month"], "history['month']"))
+    production = production.assign(month=check_complete_dates(production["month"], "production['month']"))
+    labels = labels.assign(month=check_complete_dates(labels["month"], "labels['month']"),
+                           label_available_from=check_complete_dates(labels["label_available_from"],
                                                             "labels['label_available_from']"))
     try:
         prod = production.merge(labels[[id_column, "month", target, "label_available_from"]],
