@@ -54,6 +54,8 @@ PROGRESS_FITS = 50
 # Precision is undefined for a model that never predicts 1 (a majority baseline): the
 # toolkit's one rule (toolkit._metrics) decides its value.
 _ZERO_DIVISION = ("precision", "recall", "f1")
+#: Scorers that need exactly two classes (scikit-learn's default average is "binary").
+_BINARY_METRICS = (*_ZERO_DIVISION, "roc_auc", "average_precision", "neg_brier_score", "neg_log_loss")
 
 
 def _scorer(metric: str):
@@ -86,6 +88,34 @@ def _splitter(cv: Any, seed: int):
     if cv < 2:
         raise ValueError(f"cv must be at least 2 folds; got {cv!r}.")
     return StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=seed)
+
+
+def _check_comparison(models: Any, X: Any, y: Any, cv: Any, scoring: Any, seed: Any):
+    """compare_models' argument checks: ``(X, labels, scoring, scorers, splitter)``."""
+    check_mapping(models, "models", "name -> estimator")
+    for name, model in models.items():
+        if not hasattr(model, "fit"):
+            raise TypeError(f"models[{name!r}] must be a scikit-learn estimator; got {model!r}.")
+    scoring = check_names(scoring, "scoring", "metric names")
+    if not isinstance(X, pd.DataFrame):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"X must be two-dimensional (rows x features); got shape {X.shape}.")
+    labels = check_labels(y, "y", min_classes=2)
+    check_same_length(X=X, y=labels)
+    scorers = {metric: _scorer(metric) for metric in scoring}
+    binary_only = [m for m in scoring if m in _BINARY_METRICS]
+    if binary_only and labels.nunique() > 2:
+        raise ValueError(f"scoring {binary_only!r} needs two classes in y; y has {labels.nunique()}. Use "
+                         "'accuracy' or a multiclass scorer such as 'f1_macro'.")
+    splitter = _splitter(cv, seed)
+    if isinstance(cv, (int, np.integer)):
+        counts = labels.value_counts()
+        if counts.min() < cv:
+            raise ValueError(f"cv={int(cv)} stratified folds need at least {int(cv)} rows of each class "
+                             f"in y; class {counts.idxmin()!r} has {int(counts.min())}. Use fewer folds "
+                             "or more data.")
+    return X, labels, scoring, scorers, splitter
 
 
 def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
@@ -137,25 +167,7 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
 
-    check_mapping(models, "models", "name -> estimator")
-    for name, model in models.items():
-        if not hasattr(model, "fit"):
-            raise TypeError(f"models[{name!r}] must be a scikit-learn estimator; got {model!r}.")
-    scoring = check_names(scoring, "scoring", "metric names")
-    if not isinstance(X, pd.DataFrame):
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"X must be two-dimensional (rows x features); got shape {X.shape}.")
-    labels = check_labels(y, "y", min_classes=2)
-    check_same_length(X=X, y=labels)
-    scorers = {metric: _scorer(metric) for metric in scoring}
-    splitter = _splitter(cv, seed)
-    if isinstance(cv, (int, np.integer)):
-        counts = labels.value_counts()
-        if counts.min() < cv:
-            raise ValueError(f"cv={int(cv)} stratified folds need at least {int(cv)} rows of each class "
-                             f"in y; class {counts.idxmin()!r} has {int(counts.min())}. Use fewer folds "
-                             "or more data.")
+    X, labels, scoring, scorers, splitter = _check_comparison(models, X, y, cv, scoring, seed)
 
     candidates = [(name, model, "candidate") for name, model in models.items()]
     if baselines:
@@ -173,8 +185,12 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
 
     rows = []
     for name, model, kind in candidates:
-        result = cross_validate(clone(model), X, labels, cv=splitter, scoring=scorers,
-                                error_score="raise")
+        try:
+            result = cross_validate(clone(model), X, labels, cv=splitter, scoring=scorers,
+                                    error_score="raise")
+        except (TypeError, ValueError) as error:  # scikit-learn's message names no argument
+            raise type(error)(f"models[{name!r}] failed on X and y in cross-validation: {error}") \
+                from error
         row = {"model": name, "kind": kind}
         for metric in scoring:
             scores = result[f"test_{metric}"]
@@ -353,9 +369,12 @@ def out_of_fold_proba(model: Any, X: pd.DataFrame, y: Any, cv: Any) -> pd.Series
         raise TypeError(f"cv must be a splitter with a split(X, y) method; got {cv!r}.")
     parts = []
     for train_rows, valid_rows in cv.split(X, labels):
-        fitted = clone(model).fit(X.iloc[train_rows], labels.iloc[train_rows])
-        parts.append(pd.Series(fitted.predict_proba(X.iloc[valid_rows])[:, 1],
-                               index=X.index[valid_rows]))
+        try:
+            fitted = clone(model).fit(X.iloc[train_rows], labels.iloc[train_rows])
+            proba = fitted.predict_proba(X.iloc[valid_rows])[:, 1]
+        except (TypeError, ValueError) as error:  # scikit-learn's message names no argument
+            raise type(error)(f"model failed on a fold of X and y: {error}") from error
+        parts.append(pd.Series(proba, index=X.index[valid_rows]))
     return pd.concat(parts)
 
 
