@@ -110,11 +110,13 @@ def _check_comparison(models: Any, X: Any, y: Any, cv: Any, scoring: Any, seed: 
                          "'accuracy' or a multiclass scorer such as 'f1_macro'.")
     splitter = _splitter(cv, seed)
     if isinstance(cv, (int, np.integer)):
+        # scikit-learn's own rule: it refuses only when no class fills the folds (a rarer class
+        # gets a warning), so a learner's small data still runs as before
         counts = labels.value_counts()
-        if counts.min() < cv:
-            raise ValueError(f"cv={int(cv)} stratified folds need at least {int(cv)} rows of each class "
-                             f"in y; class {counts.idxmin()!r} has {int(counts.min())}. Use fewer folds "
-                             "or more data.")
+        if counts.max() < cv:
+            raise ValueError(f"cv={int(cv)} stratified folds need at least {int(cv)} rows of one class "
+                             f"in y; the largest class, {counts.idxmax()!r}, has {int(counts.max())}. Use "
+                             "fewer folds or more data.")
     return X, labels, scoring, scorers, splitter
 
 

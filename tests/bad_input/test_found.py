@@ -439,7 +439,7 @@ def _found_models():
     return [
         # scikit-learn: "n_splits=2 cannot be greater than the number of members in each class."
         (lambda: modeling.compare_models({"logistic": LogisticRegression()}, two_rows, [2, 1], cv=2),
-         ValueError, "cv=2 stratified folds need at least 2 rows of each class in y"),
+         ValueError, "cv=2 stratified folds need at least 2 rows of one class in y"),
         # pandas' DateParseError: "Unknown datetime string format, unable to parse: ünï"
         (lambda: list(modeling.MonthSplit(1, column="x").split(pd.DataFrame({"x": ["ünï", "z"]}))),
          TypeError, r"X\['x'\] \(column\) must hold dates"),
