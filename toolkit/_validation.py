@@ -273,3 +273,48 @@ def check_outcome_values(value: Any, name: str = "value") -> dict[str, float] | 
         if isinstance(value[key], bool) or not isinstance(value[key], (int, float, np.number)):
             raise TypeError(f"{name}[{key!r}] must be a number of euros; got {_short(value[key])}.")
     return {k: float(value[k]) for k in OUTCOMES}
+
+
+def check_dates(values: Any, name: str) -> pd.Series:
+    """Return ``values`` (a Series) as datetimes, or raise ``TypeError`` naming ``name``.
+
+    >>> check_dates(pd.Series(["2025-01-01", "soon"]), "X['month']")
+    Traceback (most recent call last):
+    ...
+    TypeError: X['month'] must hold dates (e.g. '2025-01-01'); got 'soon' among its values.
+    """
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        raise TypeError(f"{name} must hold dates (e.g. '2025-01-01'); got numbers (dtype {values.dtype}).")
+    try:
+        dates = pd.to_datetime(values.astype(object), errors="coerce", format="mixed")
+    except (TypeError, ValueError, OverflowError):
+        dates = pd.Series(pd.NaT, index=values.index)
+    bad = values[dates.isna() & values.notna()]
+    if len(bad):
+        raise TypeError(f"{name} must hold dates (e.g. '2025-01-01'); got {_short(bad.iloc[0])} among "
+                        "its values.")
+    return dates
+
+
+def check_complete_dates(values: Any, name: str) -> pd.Series:
+    """:func:`check_dates`, and no date missing (each row needs its month)."""
+    dates = check_dates(values, name)
+    if dates.isna().any():
+        raise ValueError(f"{name} has {int(dates.isna().sum())} missing date(s); every row needs one.")
+    return dates
+
+
+def check_date(value: Any, name: str) -> pd.Timestamp:
+    """Return ``value`` as a ``Timestamp``, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (str, pd.Timestamp, np.datetime64)) and \
+            not hasattr(value, "year"):
+        raise TypeError(f"{name} must be a date (e.g. '2025-03-01'); got {_short(value)}.")
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a date (e.g. '2025-03-01'); got {_short(value)}.") from None
+    if pd.isna(stamp):
+        raise ValueError(f"{name} must be a date (e.g. '2025-03-01'); got {_short(value)}.")
+    return stamp

@@ -23,6 +23,7 @@ import pandas as pd
 
 from toolkit._validation import (
     _short,
+    check_complete_dates,
     check_dataframe,
     check_one_of,
     check_outcome_values,
@@ -81,8 +82,12 @@ def _fit(run: _Run, rows: pd.DataFrame):
     key = (tuple(rows.index), None if weights is None else tuple(np.round(weights, 6)))
     if key not in run.fits:
         extra = {} if weights is None else {run.weight_param: weights}
-        run.fits[key] = clone(run.model).fit(rows[run.features],
-                                             rows[run.target].astype(int), **extra)
+        try:
+            run.fits[key] = clone(run.model).fit(rows[run.features],
+                                                 rows[run.target].astype(int), **extra)
+        except (TypeError, ValueError) as error:  # scikit-learn's message names neither
+            raise type(error)(f"model could not be fitted on the features {run.features!r} of "
+                              f"{len(rows)} training rows: {error}") from error
     return run.fits[key]
 
 
@@ -248,7 +253,8 @@ def backtest(policies: Sequence[Policy], history: pd.DataFrame, production: pd.D
     pool = labelled_pool(history, production, labels, target=target, id_column=id_column,
                          history_labels_from=history_labels_from)
     features = _check_features(features, history, production, target)
-    prod = production.assign(month=production["month"].dt.to_period("M").dt.to_timestamp())
+    dates = check_complete_dates(production["month"], "production['month']")
+    prod = production.assign(month=dates.dt.to_period("M").dt.to_timestamp())
     prod = prod.merge(labels[[id_column, "month", target, "label_available_from"]],
                       on=[id_column, "month"], how="left")
     start = pd.Timestamp(history_labels_from)

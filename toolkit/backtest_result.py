@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit._validation import check_dataframe, check_one_of
+from toolkit._validation import check_column_name, check_dataframe, check_names, check_one_of
 from toolkit.plotting import COLORS, PALETTE, new_axes
 
 __all__ = ["GATE_COLUMNS", "TABLE_COLUMNS", "BacktestResult", "TrainingWindows", "plot_backtest",
@@ -37,10 +37,23 @@ def predict_scores(model: Any, rows: pd.DataFrame, columns: list[str]) -> np.nda
     [0.67]
     """
     check_dataframe(rows, "rows")
+    columns = check_names(columns, "columns", "column names")
+    for column in columns:
+        check_column_name(column, "columns")
+    if not hasattr(model, "predict_proba"):
+        raise TypeError(f"model must be a fitted classifier with predict_proba; got {type(model).__name__}.")
+    fitted_on = getattr(model, "feature_names_in_", None)
+    if fitted_on is not None and list(fitted_on) != columns:
+        raise ValueError(f"columns must be the columns model was fitted on, {list(fitted_on)!r}; got "
+                         f"{columns!r}.")
     missing = [c for c in columns if c not in rows.columns]
     if missing:
         raise ValueError(f"rows must hold the model's columns; missing {missing!r}.")
-    return np.asarray(model.predict_proba(rows[list(columns)])[:, 1], dtype=float)
+    try:
+        scores = model.predict_proba(rows[list(columns)])
+    except (TypeError, ValueError) as error:  # scikit-learn's message names neither argument
+        raise type(error)(f"model could not score rows[{columns!r}]: {error}") from error
+    return np.asarray(scores[:, 1], dtype=float)
 
 
 class TrainingWindows(Mapping):

@@ -28,9 +28,11 @@ from toolkit._metrics import SKLEARN_OPTIONS
 from toolkit._validation import (
     check_columns,
     check_dataframe,
+    check_dates,
     check_labels,
     check_mapping,
     check_names,
+    check_numbers,
     check_one_of,
     check_same_length,
     check_seed,
@@ -52,6 +54,8 @@ PROGRESS_FITS = 50
 # Precision is undefined for a model that never predicts 1 (a majority baseline): the
 # toolkit's one rule (toolkit._metrics) decides its value.
 _ZERO_DIVISION = ("precision", "recall", "f1")
+#: Scorers that need exactly two classes (scikit-learn's default average is "binary").
+_BINARY_METRICS = (*_ZERO_DIVISION, "roc_auc", "average_precision", "neg_brier_score", "neg_log_loss")
 
 
 def _scorer(metric: str):
@@ -84,6 +88,36 @@ def _splitter(cv: Any, seed: int):
     if cv < 2:
         raise ValueError(f"cv must be at least 2 folds; got {cv!r}.")
     return StratifiedKFold(n_splits=int(cv), shuffle=True, random_state=seed)
+
+
+def _check_comparison(models: Any, X: Any, y: Any, cv: Any, scoring: Any, seed: Any):
+    """compare_models' argument checks: ``(X, labels, scoring, scorers, splitter)``."""
+    check_mapping(models, "models", "name -> estimator")
+    for name, model in models.items():
+        if not hasattr(model, "fit"):
+            raise TypeError(f"models[{name!r}] must be a scikit-learn estimator; got {model!r}.")
+    scoring = check_names(scoring, "scoring", "metric names")
+    if not isinstance(X, pd.DataFrame):
+        X = np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(f"X must be two-dimensional (rows x features); got shape {X.shape}.")
+    labels = check_labels(y, "y", min_classes=2)
+    check_same_length(X=X, y=labels)
+    scorers = {metric: _scorer(metric) for metric in scoring}
+    binary_only = [m for m in scoring if m in _BINARY_METRICS]
+    if binary_only and labels.nunique() > 2:
+        raise ValueError(f"scoring {binary_only!r} needs two classes in y; y has {labels.nunique()}. Use "
+                         "'accuracy' or a multiclass scorer such as 'f1_macro'.")
+    splitter = _splitter(cv, seed)
+    if isinstance(cv, (int, np.integer)):
+        # scikit-learn's own rule: it refuses only when no class fills the folds (a rarer class
+        # gets a warning), so a learner's small data still runs as before
+        counts = labels.value_counts()
+        if counts.max() < cv:
+            raise ValueError(f"cv={int(cv)} stratified folds need at least {int(cv)} rows of one class "
+                             f"in y; the largest class, {counts.idxmax()!r}, has {int(counts.max())}. Use "
+                             "fewer folds or more data.")
+    return X, labels, scoring, scorers, splitter
 
 
 def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
@@ -135,19 +169,7 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
     from sklearn.base import clone
     from sklearn.model_selection import cross_validate
 
-    check_mapping(models, "models", "name -> estimator")
-    for name, model in models.items():
-        if not hasattr(model, "fit"):
-            raise TypeError(f"models[{name!r}] must be a scikit-learn estimator; got {model!r}.")
-    scoring = check_names(scoring, "scoring", "metric names")
-    if not isinstance(X, pd.DataFrame):
-        X = np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(f"X must be two-dimensional (rows x features); got shape {X.shape}.")
-    labels = check_labels(y, "y", min_classes=2)
-    check_same_length(X=X, y=labels)
-    scorers = {metric: _scorer(metric) for metric in scoring}
-    splitter = _splitter(cv, seed)
+    X, labels, scoring, scorers, splitter = _check_comparison(models, X, y, cv, scoring, seed)
 
     candidates = [(name, model, "candidate") for name, model in models.items()]
     if baselines:
@@ -165,8 +187,12 @@ def compare_models(models: Mapping[str, Any], X: Any, y: Any, *, cv: Any = 5,
 
     rows = []
     for name, model, kind in candidates:
-        result = cross_validate(clone(model), X, labels, cv=splitter, scoring=scorers,
-                                error_score="raise")
+        try:
+            result = cross_validate(clone(model), X, labels, cv=splitter, scoring=scorers,
+                                    error_score="raise")
+        except (TypeError, ValueError) as error:  # scikit-learn's message names no argument
+            raise type(error)(f"models[{name!r}] failed on X and y in cross-validation: {error}") \
+                from error
         row = {"model": name, "kind": kind}
         for metric in scoring:
             scores = result[f"test_{metric}"]
@@ -206,13 +232,17 @@ def plot_model_comparison(table: pd.DataFrame, metric: str | None = None, *, ax=
     ['prior', 'tree']
     """
     check_dataframe(table, "table")
-    means = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
+    means = [c[: -len("_mean")] for c in table.columns if isinstance(c, str) and c.endswith("_mean")]
     if not means:
         raise ValueError("table has no '<metric>_mean' column; pass the output of compare_models.")
-    metric = means[0] if metric is None else metric
-    if metric not in means:
-        raise ValueError(f"metric must be one of {means!r}; got {metric!r}.")
+    metric = means[0] if metric is None else check_one_of(metric, "metric", means)
     check_columns(table, ["model", "kind", f"{metric}_std"], "table")
+    for column in (f"{metric}_mean", f"{metric}_std"):  # matplotlib would refuse them without a name
+        values = check_numbers(table[column], f"table[{column!r}]")
+        if not np.isfinite(values).all() or (column.endswith("_std") and (values < 0).any()):
+            raise ValueError(f"table[{column!r}] must hold finite numbers"
+                             f"{' >= 0' if column.endswith('_std') else ''}; got {values.tolist()[:5]!r}.")
+        table = table.assign(**{column: values})
     ordered = table.sort_values(f"{metric}_mean", kind="stable").reset_index(drop=True)
     candidates = ordered[ordered["kind"] == "candidate"]
     best = candidates[f"{metric}_mean"].idxmax() if len(candidates) else None
@@ -280,7 +310,11 @@ class MonthSplit:
         """Yield ``(train_rows, validation_rows)`` position arrays, oldest block first."""
         check_dataframe(X, "X")
         check_columns(X, self.column, "column")
-        months = pd.to_datetime(X[self.column]).dt.to_period("M").to_numpy()
+        dates = check_dates(X[self.column], f"X[{self.column!r}] (column)")
+        if dates.isna().any():
+            raise ValueError(f"X[{self.column!r}] (column) has {int(dates.isna().sum())} missing "
+                             "date(s); every row needs its month.")
+        months = dates.dt.to_period("M").to_numpy()
         unique = np.sort(pd.unique(months))
         needed = self.n_splits * self.months_per_split + 1
         if len(unique) < needed:
@@ -337,9 +371,12 @@ def out_of_fold_proba(model: Any, X: pd.DataFrame, y: Any, cv: Any) -> pd.Series
         raise TypeError(f"cv must be a splitter with a split(X, y) method; got {cv!r}.")
     parts = []
     for train_rows, valid_rows in cv.split(X, labels):
-        fitted = clone(model).fit(X.iloc[train_rows], labels.iloc[train_rows])
-        parts.append(pd.Series(fitted.predict_proba(X.iloc[valid_rows])[:, 1],
-                               index=X.index[valid_rows]))
+        try:
+            fitted = clone(model).fit(X.iloc[train_rows], labels.iloc[train_rows])
+            proba = fitted.predict_proba(X.iloc[valid_rows])[:, 1]
+        except (TypeError, ValueError) as error:  # scikit-learn's message names no argument
+            raise type(error)(f"model failed on a fold of X and y: {error}") from error
+        parts.append(pd.Series(proba, index=X.index[valid_rows]))
     return pd.concat(parts)
 
 
@@ -395,7 +432,13 @@ def case_study_pipeline(X: pd.DataFrame, C: float = 1.0):
 
     from toolkit.features import make_preprocessor
 
-    return make_pipeline(make_preprocessor(X, drop=list(CASE_STUDY_DROP),
+    X = check_dataframe(X, "X")
+    # the leaky column is dropped when it is there: a frame without it has nothing to leak
+    drop = [c for c in CASE_STUDY_DROP if c in X.columns]
+    if CASE_STUDY_AGE_REFERENCE not in X.columns:
+        raise ValueError(f"X must have the column {CASE_STUDY_AGE_REFERENCE!r}: the case study counts "
+                         f"every date's age from each row's month; X has {list(X.columns)[:12]!r}.")
+    return make_pipeline(make_preprocessor(X, drop=drop,
                                            age_reference=CASE_STUDY_AGE_REFERENCE),
                          LogisticRegression(C=C))
 

@@ -23,8 +23,12 @@ import numpy as np
 import pandas as pd
 
 from toolkit._validation import (
+    check_columns,
+    check_complete_dates,
     check_dataframe,
+    check_date,
     check_labels,
+    check_names,
     check_one_of,
     check_positive_int,
     check_probability,
@@ -199,6 +203,10 @@ def labelled_pool(history: pd.DataFrame, production: pd.DataFrame, labels: pd.Da
     0 2024-12-01        0           2025-01-01
     1 2025-01-01        1           2025-02-01
     """
+    check_dataframe(history, "history", allow_empty=True)
+    check_dataframe(production, "production", allow_empty=True)
+    check_dataframe(labels, "labels", allow_empty=True)
+    start = check_date(history_labels_from, "history_labels_from")
     needed = [c for c in (id_column, "month", target, "label_available_from")
               if c not in labels.columns]
     if needed:
@@ -207,9 +215,21 @@ def labelled_pool(history: pd.DataFrame, production: pd.DataFrame, labels: pd.Da
     if target not in history.columns:
         raise ValueError(f"history must hold the label column {target!r}; its columns are "
                          f"{list(history.columns)[:12]!r}.")
-    prod = production.merge(labels[[id_column, "month", target, "label_available_from"]],
-                            on=[id_column, "month"], how="inner", validate="one_to_one")
-    hist = history.assign(label_available_from=pd.Timestamp(history_labels_from))
+    check_columns(history, "month", "history")
+    check_columns(production, [id_column, "month"], "production")
+    # dates are checked before the merge and the .dt accessor, which would not name the frame
+    history = history.assign(month=check_complete_dates(history["month"], "history['month']"))
+    production = production.assign(month=check_complete_dates(production["month"], "production['month']"))
+    labels = labels.assign(month=check_complete_dates(labels["month"], "labels['month']"),
+                           label_available_from=check_complete_dates(labels["label_available_from"],
+                                                            "labels['label_available_from']"))
+    try:
+        prod = production.merge(labels[[id_column, "month", target, "label_available_from"]],
+                                on=[id_column, "month"], how="inner", validate="one_to_one")
+    except pd.errors.MergeError as error:  # one production row with two labels, or the reverse
+        raise ValueError(f"labels must hold one row per production row ({id_column!r} and "
+                         f"'month'): {error}") from None
+    hist = history.assign(label_available_from=start)
     pool = pd.concat([hist, prod], ignore_index=True)
     pool["month"] = pool["month"].dt.to_period("M").dt.to_timestamp()
     pool["label_available_from"] = pd.to_datetime(pool["label_available_from"]).dt.to_period(
@@ -260,7 +280,12 @@ def training_window(pool: pd.DataFrame, month: Any, *, window: str = "all", mont
     check_one_of(on_future, "on_future", ("raise", "clip"))
     months = check_positive_int(months, "months")
     label_lag = check_positive_int(label_lag, "label_lag", minimum=0)
-    month = pd.Timestamp(month).to_period("M").to_timestamp()
+    month = check_date(month, "month").to_period("M").to_timestamp()
+    check_columns(pool, ["month", "label_available_from"], "pool")
+    for column in ("month", "label_available_from"):
+        if not pd.api.types.is_datetime64_any_dtype(pool[column]):
+            raise TypeError(f"pool[{column!r}] must hold dates (labelled_pool makes them); got dtype "
+                            f"{pool[column].dtype}.")
     until = month - pd.DateOffset(months=label_lag)
     asked = pool[pool["month"] <= until]
     early = asked["label_available_from"] > month
@@ -327,6 +352,16 @@ def data_gate(rows: pd.DataFrame, schema: Any, columns: list[str], *,
     """
     check_dataframe(rows, "rows", allow_empty=True)
     max_problem_share = check_probability(max_problem_share, "max_problem_share")
+    from toolkit.schema import InputSchema
+
+    if not isinstance(schema, InputSchema):
+        raise TypeError(f"schema must be an InputSchema (InputSchema.from_frame); got "
+                        f"{type(schema).__name__}.")
+    columns = check_names(columns, "columns", "column names")
+    check_columns(rows, "month", "rows")
+    check_columns(rows, columns, "columns")
+    if not pd.api.types.is_datetime64_any_dtype(rows["month"]):
+        raise TypeError(f"rows['month'] must hold dates; got dtype {rows['month'].dtype}.")
     cache = {} if cache is None else cache
     excluded = []
     keep = np.ones(len(rows), dtype=bool)

@@ -333,7 +333,9 @@ def assert_unchanged(before, after, where="argument"):
     if isinstance(after, (pd.DataFrame, pd.Series, pd.Index)):
         _assert_pandas_unchanged(before, after, where)
     elif _is_estimator(after):
-        assert sorted(vars(after)) == before, f"{where}: the estimator was fitted in place"
+        # an estimator inside a dict or list was deep-copied with it: compare its attributes too
+        expected = sorted(vars(before)) if _is_estimator(before) else before
+        assert sorted(vars(after)) == expected, f"{where}: the estimator was fitted in place"
     elif isinstance(after, np.ndarray) and after.dtype == object:
         assert after.shape == before.shape, f"{where}: shape changed"
         assert_unchanged(before.tolist(), after.tolist(), where)

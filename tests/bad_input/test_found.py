@@ -392,3 +392,113 @@ FOUND_COURSE = [
 def test_found_bad_course_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --- modelling and retraining (tests/bad_input/test_models.py) --------------------------------------
+def _pool():
+    return pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+                         "label_available_from": pd.to_datetime(["2025-02-01", "2025-03-01"])})
+
+
+def _history(**changes):
+    return pd.DataFrame({"customer_id": [0, 1, 2, 3], "month": pd.to_datetime(["2024-12-01"] * 4),
+                         "x": [0.0, 1.0, 0.0, 1.0], "churned": [0, 1, 0, 1], **changes})
+
+
+def _production():
+    return pd.DataFrame({"customer_id": [0, 1], "month": pd.to_datetime(["2025-01-01"] * 2), "x": [0.0, 1.0]})
+
+
+def _labels():
+    return _production()[["customer_id", "month"]].assign(
+        churned=[0, 1], label_available_from=pd.Timestamp("2025-02-01"))
+
+
+def _scorer_model():
+    return LogisticRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), [0, 0, 1, 1])
+
+
+def _pipeline_of_x():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(make_column_transformer(("passthrough", ["x"])), LogisticRegression())
+
+
+def _months_frame():
+    return pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"] * 3), "a": range(6)})
+
+
+def _found_models():
+    from toolkit import backtest, backtest_result, modeling, policies
+
+    two_rows = pd.DataFrame({"a": [7.0, -10.0]})
+    comparison = pd.DataFrame({"model": ["prior"], "kind": ["baseline"], "f1_mean": [0.5],
+                               "f1_std": [-0.1]})
+    value = {"tp": 60.0, "fp": -30.0, "fn": 0.0, "tn": 0.0}
+    return [
+        # scikit-learn: "n_splits=2 cannot be greater than the number of members in each class."
+        (lambda: modeling.compare_models({"logistic": LogisticRegression()}, two_rows, [2, 1], cv=2),
+         ValueError, "cv=2 stratified folds need at least 2 rows of one class in y"),
+        # pandas' DateParseError: "Unknown datetime string format, unable to parse: ünï"
+        (lambda: list(modeling.MonthSplit(1, column="x").split(pd.DataFrame({"x": ["ünï", "z"]}))),
+         TypeError, r"X\['x'\] \(column\) must hold dates"),
+        # matplotlib: "'xerr' must not contain negative values"
+        (lambda: modeling.plot_model_comparison(comparison), ValueError,
+         r"table\['f1_std'\] must hold finite numbers >= 0"),
+        # make_preprocessor: "drop names column(s) ['exit_survey_score'] that are not in the data"
+        (lambda: modeling.case_study_pipeline(pd.DataFrame({"a": [1.0]})), ValueError,
+         "X must have the column 'month'"),
+        # pandas: "Cannot convert input [{...}] of type <class 'dict'> to Timestamp"
+        (lambda: policies.training_window(_pool(), {"": 1}), TypeError, "month must be a date"),
+        # "'dict' object has no attribute 'validate'"
+        (lambda: policies.data_gate(_pool(), {}, ["month"]), TypeError, "schema must be an InputSchema"),
+        # "Can only use .dt accessor with datetimelike values"
+        (lambda: policies.labelled_pool(_history(month=[True] * 4), _production(), _labels()), TypeError,
+         r"history\['month'\] must hold dates"),
+        # scikit-learn fitting the dates: "float() argument must be a string or a real number, not
+        # 'Timestamp'"
+        (lambda: backtest.backtest([policies.Policy("never")], _history(), _production(), _labels(),
+                                   model=LogisticRegression(), value=value), TypeError,
+         "model could not be fitted on the features"),
+        # "'NoneType' object is not iterable"
+        (lambda: backtest_result.predict_scores(_scorer_model(), pd.DataFrame({"x": [1.0]}), None),
+         TypeError, "columns must be a list of column names"),
+        # scikit-learn: "The feature names should match those that were passed during fit."
+        (lambda: backtest_result.predict_scores(_scorer_model(), pd.DataFrame({"x": [1.0], "y": [1.0]}),
+                                                ["x", "y"]), ValueError, "columns must be the columns model"),
+        # scikit-learn: "Input X contains infinity or a value too large for dtype('float64')."
+        (lambda: backtest_result.predict_scores(_scorer_model(), pd.DataFrame({"x": [np.inf]}), ["x"]),
+         ValueError, r"model could not score rows\[\['x'\]\]"),
+        # scikit-learn: "Target is multiclass but average='binary'. Please choose another average setting"
+        (lambda: modeling.compare_models({"logistic": LogisticRegression()}, pd.DataFrame({"a": range(6)}),
+                                         [0, 1, 2] * 2, cv=2, scoring=["f1"]),
+         ValueError, r"scoring \['f1'\] needs two classes in y; y has 3"),
+        # scikit-learn's ColumnTransformer: "Some column names are not columns of the dataframe: {'x'}"
+        (lambda: modeling.compare_models({"logistic": _pipeline_of_x()}, pd.DataFrame({"a": range(6)}),
+                                         [0, 1] * 3, cv=2, baselines=False),
+         ValueError, r"models\['logistic'\] failed on X and y in cross-validation"),
+        # numpy fitting the dates: "The DType <class 'numpy.dtypes.DateTime64DType'> could not be promoted"
+        (lambda: modeling.out_of_fold_proba(LogisticRegression(), _months_frame(), [0, 1] * 3,
+                                            modeling.MonthSplit(1)),
+         TypeError, "model failed on a fold of X and y"),
+        # production months all missing: "Can only use .dt accessor with datetimelike values"
+        (lambda: backtest.backtest([policies.Policy("never")], _history(), _production().assign(month=None),
+                                   _labels(), model=LogisticRegression(), value=value), ValueError,
+         r"production\['month'\] has 2 missing date\(s\)"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_found_models())))
+def test_found_bad_modelling_input(case):
+    call, error, match = _found_models()[case]
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_found_the_case_study_pipeline_needs_no_leaky_column():
+    # a frame without exit_survey_score has nothing to leak: it is no longer refused for it
+    X = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"] * 2), "x": [0.0, 1.0, 2.0, 3.0]})
+    from toolkit.modeling import case_study_pipeline
+
+    assert case_study_pipeline(X).fit(X, [0, 1, 0, 1]).predict_proba(X).shape == (4, 2)
