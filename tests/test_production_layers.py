@@ -10,7 +10,8 @@ import pytest
 
 from tests.test_import_graph import GRAPH
 
-LAYERS = ["toolkit.schema", "toolkit.model_card", "toolkit.artifacts", "toolkit.registry", "toolkit.prediction_log",
+LAYERS = ["toolkit.schema", "toolkit.model_card", "toolkit.artifacts",
+          "toolkit.registry", "toolkit.prediction_log",
           "toolkit.rollout", "toolkit.service", "toolkit.service_app"]
 #: A learner opens these files to see how a model is served: none may pass this many lines.
 MAX_LINES = 500

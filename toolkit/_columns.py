@@ -17,6 +17,8 @@ from typing import Any
 
 import pandas as pd
 
+from toolkit._validation import check_complete_dates
+
 __all__ = ["KINDS", "NUMBER_KINDS", "column_kind", "is_number", "month_start"]
 
 #: The kinds :func:`column_kind` returns, in the order it tests them.
@@ -89,12 +91,5 @@ def month_start(values: Any, name: str = "month") -> pd.Series:
     >>> month_start(["2025-03-17", "2025-03-01"]).dt.strftime("%Y-%m-%d").tolist()
     ['2025-03-01', '2025-03-01']
     """
-    try:
-        dates = pd.to_datetime(pd.Series(values))
-    except (ValueError, TypeError, OverflowError) as error:  # pandas' messages name no argument
-        raise ValueError(f"{name} must hold dates such as '2025-03-01' or months such as "
-                         f"'2025-03'; {error}") from None
-    if dates.isna().any():
-        raise ValueError(f"{name} has {int(dates.isna().sum())} missing date(s); every row needs its "
-                         "month.")
+    dates = check_complete_dates(pd.Series(values), name)
     return dates.dt.to_period("M").dt.to_timestamp()

@@ -285,6 +285,8 @@ def check_dates(values: Any, name: str) -> pd.Series:
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
+    if isinstance(values.dtype, pd.PeriodDtype):  # months as periods
+        return values.dt.to_timestamp()
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         raise TypeError(f"{name} must hold dates (e.g. '2025-01-01'); got numbers (dtype {values.dtype}).")
     try:
