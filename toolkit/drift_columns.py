@@ -114,9 +114,12 @@ def numbers(series: pd.Series) -> np.ndarray:
         values = series.to_numpy(dtype="datetime64[s]").astype(np.int64) / 86_400.0
         values[series.isna().to_numpy()] = np.nan
         return values
-    values = series.to_numpy(dtype=float, na_value=np.nan)
-    # np.where makes a copy, so the caller's frame is never written to.
-    return np.where(np.isfinite(values), values, np.nan)
+    # copy=True: a new array, so the caller's frame is never written to (callers sort in place)
+    values = series.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    infinite = np.isinf(values)
+    if infinite.any():
+        values[infinite] = np.nan
+    return values
 
 
 def _lookup_codes(values: pd.Series, levels: pd.Index) -> tuple[np.ndarray, pd.Index]:

@@ -86,14 +86,17 @@ def _cdf_gaps(ref: np.ndarray, cur: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     del both
     in_ref = np.cumsum(order < n1, dtype=np.int32 if n1 + n2 < 2**31 else np.int64)
     del order
-    in_cur = np.arange(1, n1 + n2 + 1)
-    in_cur -= in_ref  # in place: these arrays are as long as both samples together
     ties = values[1:] == values[:-1]
     if ties.any():  # only the last of equal values holds the right counts
-        last = np.append(~ties, True)
-        in_ref, in_cur, values = in_ref[last], in_cur[last], values[last]
+        last = np.flatnonzero(np.append(~ties, True))
+        in_ref, values = in_ref[last], values[last]
+        seen = last + 1.0  # values of both samples up to here
+    else:
+        seen = np.arange(1.0, n1 + n2 + 1)
     gaps = in_ref / n1
-    gaps -= in_cur / n2
+    seen -= in_ref  # in place from here: these arrays are as long as both samples together
+    seen /= n2  # the current sample's CDF
+    gaps -= seen
     return values, np.abs(gaps, out=gaps)
 
 
