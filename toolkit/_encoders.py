@@ -14,6 +14,7 @@ parsing they share with the kind rules is in :mod:`toolkit._parsing`.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -243,7 +244,11 @@ class FrequencyEncoder(_ColumnwiseTransformer):
         self.categories_, self.frequencies_ = [], []
         for col in X.columns:
             values = X[col].astype(object).where(X[col].notna(), np.nan)  # None -> NaN
-            shares = values.value_counts(normalize=True, dropna=False)
+            with warnings.catch_warnings():
+                # pandas 2.2 warns that value_counts on objects will stop inferring the index's
+                # dtype; the index is read back as objects below, so both give the same levels
+                warnings.filterwarnings("ignore", "The behavior of value_counts", FutureWarning)
+                shares = values.value_counts(normalize=True, dropna=False)
             self.categories_.append(np.asarray(shares.index, dtype=object))
             self.frequencies_.append(shares.to_numpy(dtype=float))
         return self

@@ -267,9 +267,13 @@ def human_level_performance(annotations: pd.DataFrame, truth: pd.DataFrame, *,
         group_values = group_key if isinstance(group_key, tuple) else (group_key,)
         for annotator, rated in [*part.groupby(annotator_col, observed=True, sort=True),
                                  ("all annotators", part)]:
+            try:
+                score = metric_score(metric, rated[truth_col], rated[label_col])
+            except (ValueError, TypeError) as error:
+                raise type(error)(f"annotations[{label_col!r}] cannot be scored against "
+                                  f"truth[{truth_col!r}] with {metric!r}: {error}") from None
             rows.append({**dict(zip(keys, group_values, strict=True)), annotator_col: annotator,
-                         "n_labels": len(rated),
-                         metric: metric_score(metric, rated[truth_col], rated[label_col])})
+                         "n_labels": len(rated), metric: score})
     return pd.DataFrame(rows).round({metric: 4})
 
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from toolkit._validation import (
     _short,
+    check_class_labels,
     check_columns,
     check_dataframe,
     check_labels,
@@ -129,7 +130,8 @@ def find_conflicting_labels(df: pd.DataFrame, features: Sequence[str], label: st
 def _check_annotations(annotations: Any, item: str, annotator: str, label: str) -> pd.DataFrame:
     annotations = check_dataframe(annotations, "annotations")
     check_columns(annotations, [item, annotator, label], "annotations")
-    check_labels(annotations[label], f"annotations column {label!r}")
+    check_class_labels(check_labels(annotations[label], f"annotations column {label!r}"),
+                       f"annotations column {label!r}", advice="annotators give classes, e.g. 0/1")
     _check_not_all_missing(annotations, [item, annotator], "annotations")
     names = pd.unique(annotations[annotator])
     if len(names) < 2:

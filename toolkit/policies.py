@@ -230,7 +230,8 @@ def labelled_pool(history: pd.DataFrame, production: pd.DataFrame, labels: pd.Da
         raise ValueError(f"labels must hold one row per production row ({id_column!r} and "
                          f"'month'): {error}") from None
     hist = history.assign(label_available_from=start)
-    pool = pd.concat([hist, prod], ignore_index=True)
+    # an empty part is left out: pandas warns that it will stop ignoring it for the dtypes
+    pool = pd.concat([part for part in (hist, prod) if len(part)] or [hist], ignore_index=True)
     pool["month"] = pool["month"].dt.to_period("M").dt.to_timestamp()
     pool["label_available_from"] = pd.to_datetime(pool["label_available_from"]).dt.to_period(
         "M").dt.to_timestamp()

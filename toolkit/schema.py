@@ -359,9 +359,12 @@ def problem_table(found: Sequence[tuple]) -> pd.DataFrame:
     >>> problem_table([("age", "missing values", "refuse", 2, "2 missing")])["problem"].tolist()
     ['missing values']
     """
+    if not isinstance(found, (list, tuple)):
+        raise TypeError(f"found must be a list of (column, problem, action, rows, detail) tuples, as "
+                        f"InputSchema.inspect returns; got {_short(found)}.")
     if not found:  # the common case, kept cheap: building an empty frame costs a millisecond
         return _NO_PROBLEM.copy()
-    if isinstance(found, (str, bytes)) or not all(isinstance(f, tuple) and len(f) == 5 for f in found):
+    if not all(isinstance(f, tuple) and len(f) == 5 for f in found):
         raise TypeError(f"found must be a list of (column, problem, action, rows, detail) tuples, as "
                         f"InputSchema.inspect returns; got {_short(found)}.")
     rows = [(c, p, a, int(np.sum(r)), d) for c, p, a, r, d in found]

@@ -134,8 +134,13 @@ def find_suspect_labels(X: pd.DataFrame, y: Any, estimator: Any, cv: int = 5,
     y_values = y.to_numpy()
     # One BLAS thread: on data this small, extra threads spend more time waiting than working.
     with threadpool_limits(limits=1, user_api="blas"):
-        proba = cross_val_predict(clone(estimator), X, y_values, cv=folds,
-                                  method="predict_proba")
+        try:
+            proba = cross_val_predict(clone(estimator), X, y_values, cv=folds,
+                                      method="predict_proba")
+        except (ValueError, TypeError) as error:  # scikit-learn's own words name no argument
+            raise ValueError(f"estimator could not be fitted on X and y ({error}); check that X "
+                             "holds only columns the estimator can use (numbers, or a "
+                             "pipeline that encodes the others).") from error
     classes = np.sort(pd.unique(y_values))  # cross_val_predict orders columns like this
     given = np.searchsorted(classes, y_values)
     rows = np.arange(len(y_values))

@@ -123,7 +123,7 @@ def out_of_fold_proba(model: Any, X: pd.DataFrame, y: Any, cv: Any) -> pd.Series
     X = check_dataframe(X, "X")
     labels = check_labels(y, "y", min_classes=2)
     check_same_length(X=X, y=labels)
-    if not hasattr(cv, "split"):
+    if isinstance(cv, (str, bytes)) or not hasattr(cv, "split"):
         raise TypeError(f"cv must be a splitter with a split(X, y) method; got {cv!r}.")
     parts = []
     for train_rows, valid_rows in cv.split(X, labels):
