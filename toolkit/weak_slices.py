@@ -152,7 +152,7 @@ def _min_rows(min_support: Any, n: int) -> int:
     if isinstance(min_support, bool) or not isinstance(min_support, Real):
         raise TypeError(f"min_support must be a fraction or a number of rows; got {min_support!r}.")
     if not np.isfinite(min_support) or min_support <= 0:
-        raise ValueError(f"min_support must be a positive number; got {min_support!r}.")
+        raise ValueError(f"min_support must be positive; got {min_support!r}.")
     rows = int(np.ceil(min_support * n)) if min_support < 1 else int(min_support)
     if rows > n:
         raise ValueError(
